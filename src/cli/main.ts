@@ -1,0 +1,383 @@
+/**
+ * `pgtrickle` — a thin layer over the library API (src/api.ts) and the
+ * coordinator. Errors print one line, `error: <message>`, on stderr; the exit
+ * code is 2 for "not found" and usage errors, 1 for every other failure.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import pg from 'pg';
+import * as api from '../api.ts';
+import { loadConfig, type ConfigFlags } from '../config.ts';
+import { createBus } from '../bus/index.ts';
+import { CompilerPool } from '../compile/pool.ts';
+import { startCoordinator } from '../coordinator/coordinator.ts';
+import { describeError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { resolveConnectionString, type ConnectionFlags } from './connection.ts';
+import { runDemo } from './demo.ts';
+import { renderJson, renderTable, type Format } from './format.ts';
+
+type GlobalOptions = ConnectionFlags & { format: Format };
+
+const out = (line: string): void => {
+  process.stdout.write(line + '\n');
+};
+
+class NotFoundError extends Error {}
+
+async function withClient<T>(opts: GlobalOptions, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: resolveConnectionString(opts), application_name: 'pgtrickle cli' });
+  try {
+    await client.connect();
+  } catch (raw) {
+    throw new Error(`connection failed: ${describeError(raw)}`);
+  }
+  try {
+    return await fn(client);
+  } catch (raw) {
+    const err = raw as Error & { code?: string };
+    if (/stream table not found/.test(err.message)) throw new NotFoundError(`not found: ${describeError(raw)}`);
+    if (raw instanceof api.UnsupportedRefreshModeError) throw raw;
+    if (err.code === '3F000' && /pgtrickle/.test(err.message)) {
+      throw new Error('query failed: this database has no pgtrickle catalog; run `pgtrickle start` against it first');
+    }
+    throw new Error(`query failed: ${describeError(raw)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function print<T>(format: Format, rows: T[], columns: { label: string; value: (row: T) => unknown }[]): void {
+  out(format === 'json' ? renderJson(rows) : renderTable(rows, columns));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pgtrickle')
+    .description('Stream tables for PostgreSQL, maintained by an external coordinator')
+    .version('pgtrickle 0.1.0 (pg_trickle 0.14.0 SQL API)', '--version')
+    .option('-U, --url <url>', 'connection URL (or env PGTRICKLE_URL)')
+    .option('--host <host>', 'server host (or env PGHOST)')
+    .option('--port <port>', 'server port (or env PGPORT)')
+    .option('--dbname <name>', 'database name (or env PGDATABASE)')
+    .option('--user <user>', 'user name (or env PGUSER)')
+    .option('--password <password>', 'password (or env PGPASSWORD)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+
+  program
+    .command('start')
+    .description('run the coordinator: install the catalog and refresh due stream tables until SIGINT/SIGTERM')
+    .option('-c, --config <file>', 'JSON configuration file (or env PGTRICKLE_CONFIG)')
+    .option('-d, --database <url...>', 'database to manage (repeatable; or env DATABASE_URL); none = embedded PostgreSQL 18')
+    .option('--nats-url <url>', 'NATS server for clustering (or env NATS_URL)')
+    .option('--data-dir <dir>', 'data directory of the embedded PostgreSQL', undefined)
+    .option('--embedded-port <port>', 'port of the embedded PostgreSQL', (v) => Number(v))
+    .option('--scheduler-interval-ms <ms>', 'scheduler wake period', (v) => Number(v))
+    .option('--metrics-port <port>', 'serve /metrics and /healthz on this port (or env PGTRICKLE_METRICS_PORT)', (v) => Number(v))
+    .option('--discover <url...>', 'also manage every database with the pgtrickle catalog on this server (admin URL)')
+    .option('--node-id <id>', 'this node\'s name in the cluster (or env PGTRICKLE_NODE_ID; default host-pid)')
+    .option('--lease-ttl-ms <ms>', 'a database whose owner stops renewing is taken over within this', (v) => Number(v))
+    .action(async (opts: ConfigFlags & { embeddedPort?: number }) => {
+      const config = loadConfig({ ...opts, port: opts.embeddedPort });
+      const log = createLogger(config.logLevel);
+      const coordinator = await startCoordinator(config, log);
+      for (const url of coordinator.databaseUrls) out(`pgtrickle: managing ${url.replace(/:[^:@/]*@/, ':***@')}`);
+      if (coordinator.operationsPort !== null) out(`pgtrickle: /metrics and /healthz on port ${coordinator.operationsPort}`);
+      if (coordinator.embedded) {
+        out(`pgtrickle: embedded PostgreSQL 18 is running; connect with:\n  psql ${coordinator.databaseUrls[0]}`);
+      }
+      out('pgtrickle: coordinator running (Ctrl-C to stop)');
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          log.info({ signal }, 'shutting down');
+          void coordinator.stop().then(resolve);
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+      out('pgtrickle: stopped');
+    });
+
+  program
+    .command('demo')
+    .description('create sample tables and a stream table, change the data, and watch it follow')
+    .option('-d, --database <url...>', 'database to use instead of the embedded PostgreSQL')
+    .option('--data-dir <dir>', 'data directory of the embedded PostgreSQL')
+    .action(async (opts: ConfigFlags) => {
+      const g = globals(program);
+      const database = opts.database ?? (g.url ?? process.env.PGTRICKLE_URL ? [resolveConnectionString(g)] : undefined);
+      const config = loadConfig({ ...opts, database, logLevel: process.env.PGTRICKLE_LOG_LEVEL ?? 'warn' });
+      await runDemo(config, createLogger(config.logLevel), out);
+    });
+
+  program
+    .command('create <name> <query>')
+    .description('create a stream table')
+    .option('--schedule <schedule>', "duration (30s, 5m, 1h30m), cron expression, or 'calculated'")
+    .option('--mode <mode>', 'AUTO, FULL or DIFFERENTIAL')
+    .option('--no-initialize', 'create empty; the scheduler populates it')
+    .action(async (name: string, query: string, opts: { schedule?: string; mode?: string; initialize: boolean }, cmd: Command) => {
+      // Compile here, in a worker thread, so an unsupported query is reported now (DESIGN D2).
+      const compiler = new CompilerPool();
+      try {
+        const result = await withClient(globals(cmd), (c) =>
+          api.createStreamTable(c, { name, query, schedule: opts.schedule, refreshMode: opts.mode, initialize: opts.initialize }, compiler),
+        );
+        if (result.notice) process.stderr.write(`notice: ${result.notice}\n`);
+        out(`Created stream table '${name}'.`);
+      } finally {
+        await compiler.close();
+      }
+    });
+
+  program
+    .command('alter <name>')
+    .description('change a stream table')
+    .option('--mode <mode>', 'AUTO, FULL or DIFFERENTIAL')
+    .option('--schedule <schedule>', 'new schedule')
+    .option('--tier <tier>', 'hot, warm, cold or frozen')
+    .option('--status <status>', 'ACTIVE, SUSPENDED, ERROR or INITIALIZING')
+    .option('--query <query>', 'new defining query')
+    .action(async (name: string, opts: { mode?: string; schedule?: string; tier?: string; status?: string; query?: string }, cmd: Command) => {
+      const options: api.AlterOptions = { refreshMode: opts.mode, schedule: opts.schedule, tier: opts.tier, status: opts.status, query: opts.query };
+      if (Object.values(options).every((v) => v === undefined)) {
+        throw new Error('specify at least one option to alter (--mode, --schedule, --tier, --status, --query)');
+      }
+      await withClient(globals(cmd), (c) => api.alterStreamTable(c, name, options));
+      out(`Altered stream table '${name}'.`);
+    });
+
+  program
+    .command('drop <name>')
+    .description('drop a stream table (and the stream tables that read it)')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      await withClient(globals(cmd), (c) => api.dropStreamTable(c, name));
+      out(`Dropped stream table '${name}'.`);
+    });
+
+  program
+    .command('refresh [name]')
+    .description('refresh a stream table now (the same executor the scheduler uses)')
+    .option('--all', 'refresh every active stream table, upstream first')
+    .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      if (!name && !opts.all) throw new Error('specify a stream table name or --all');
+      await withClient(globals(cmd), async (c) => {
+        if (name) {
+          const action = await api.refreshStreamTable(c, name);
+          out(`Refreshed '${name}' (${action}).`);
+          return;
+        }
+        const { rows } = await c.query<{ name: string }>(
+          `SELECT format('%I.%I', pgt_schema, pgt_name) AS name FROM pgtrickle.pgt_stream_tables
+            WHERE status IN ('ACTIVE', 'INITIALIZING') ORDER BY pgt_id`,
+        );
+        for (const row of rows) await api.refreshStreamTable(c, row.name);
+        out('All stream tables refreshed.');
+      });
+    });
+
+  program
+    .command('list')
+    .description('list stream tables')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const rows = await withClient(g, (c) => api.listStreamTables(c));
+      print(g.format, rows, [
+        { label: 'Name', value: (r) => r.name },
+        { label: 'Schema', value: (r) => r.schema },
+        { label: 'Status', value: (r) => r.status },
+        { label: 'Mode', value: (r) => r.refresh_mode },
+        { label: 'Populated', value: (r) => r.is_populated },
+        { label: 'Errors', value: (r) => r.consecutive_errors },
+        { label: 'Schedule', value: (r) => r.schedule },
+        { label: 'Staleness', value: (r) => r.staleness },
+      ]);
+    });
+
+  program
+    .command('status <name>')
+    .description('show one stream table')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const s = await withClient(g, (c) => api.streamTableStatus(c, name));
+      if (g.format === 'json') {
+        out(renderJson(s));
+        return;
+      }
+      out(`Stream Table: ${s.schema}.${s.name}`);
+      out(`Status:       ${s.status}`);
+      out(`Mode:         ${s.refresh_mode}${s.effective_refresh_mode ? ` (last refresh: ${s.effective_refresh_mode})` : ''}`);
+      out(`Schedule:     ${s.schedule ?? 'calculated'}`);
+      out(`Populated:    ${s.is_populated ? 'yes' : 'no'}`);
+      out(`Stale:        ${s.stale ? 'yes' : 'no'}`);
+      if (s.staleness) out(`Staleness:    ${s.staleness}`);
+      out(`Plan:         ${s.plan}`);
+      out('');
+      out('Refresh Statistics:');
+      out(`  Total:      ${s.total_refreshes}`);
+      out(`  Successful: ${s.successful_refreshes}`);
+      out(`  Failed:     ${s.failed_refreshes}`);
+      if (s.avg_duration_ms !== null) out(`  Avg ms:     ${s.avg_duration_ms.toFixed(1)}`);
+      if (s.last_refresh_at) out(`  Last:       ${s.last_refresh_at}`);
+      if (s.consecutive_errors > 0) out(`  Consec err: ${s.consecutive_errors}`);
+      if (s.last_error_message) out(`  Last error: ${s.last_error_message}`);
+    });
+
+  program
+    .command('explain <name>')
+    .description('show the operator tree, the refresh strategy and the delta SQL of a stream table')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const rows = await withClient(g, (c) => api.explainStreamTable(c, name));
+      if (g.format === 'json') {
+        out(renderJson(Object.fromEntries(rows.map((r) => [r.property, r.value]))));
+        return;
+      }
+      for (const { property, value } of rows) {
+        if (value === null) continue;
+        if (value.includes('\n')) out(`${property}:\n  ${value.replaceAll('\n', '\n  ')}`);
+        else out(`${property}: ${value}`);
+      }
+    });
+
+  program
+    .command('graph')
+    .description('print the dependency graph of stream tables and their sources')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const rows = await withClient(g, (c) => api.dependencyTree(c));
+      if (g.format === 'json') out(renderJson(rows));
+      else out(rows.length ? rows.map((r) => r.tree_line).join('\n') : 'No stream tables found.');
+    });
+
+  program
+    .command('alerts')
+    .description('print alerts as they happen: from the cluster\'s NATS when configured, else LISTEN pg_trickle_alert on the database')
+    .option('--follow', 'keep printing until interrupted (the default; kept for pg_trickle compatibility)')
+    .option('--nats-url <url>', 'subscribe on the cluster\'s NATS (or env NATS_URL): every database, kept history first with --replay')
+    .option('--namespace <name>', 'the cluster\'s NATS namespace', 'pgtrickle')
+    .option('--database <name>', 'with NATS: only this database\'s alerts')
+    .option('--replay', 'with NATS: print the kept alert history first')
+    .action(async (opts: { natsUrl?: string; namespace: string; database?: string; replay?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const printAlert = (alert: Record<string, unknown>) => {
+        if (g.format === 'json') out(JSON.stringify(alert));
+        else {
+          const { event, st, at, database, pgt_schema: _s, pgt_name: _n, ...extra } = alert;
+          out(`${String(at)}  ${String(database).padEnd(16)} ${String(event).padEnd(22)} ${String(st ?? '-').padEnd(30)} ${JSON.stringify(extra)}`);
+        }
+      };
+      const natsUrl = opts.natsUrl ?? process.env.NATS_URL;
+      if (natsUrl) {
+        const bus = await createBus({ kind: 'nats', url: natsUrl, namespace: opts.namespace, name: 'pgtrickle-alerts' }).catch((raw) => {
+          throw new Error(`connection failed: ${describeError(raw)}`);
+        });
+        const sub = await bus.subscribeAlerts({ database: opts.database }, (a) => printAlert(a as Record<string, unknown>), {
+          replay: opts.replay ? 'all' : 'new',
+        });
+        process.stderr.write(`listening for alerts on NATS ${natsUrl} (Ctrl-C to stop)\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await sub.close();
+        await bus.close();
+        return;
+      }
+      const client = new pg.Client({ connectionString: resolveConnectionString(g), application_name: 'pgtrickle alerts' });
+      try {
+        await client.connect();
+      } catch (raw) {
+        throw new Error(`connection failed: ${describeError(raw)}`);
+      }
+      client.on('notification', (msg) => {
+        if (!msg.payload) return;
+        printAlert({ at: new Date().toISOString(), database: client.database, ...(JSON.parse(msg.payload) as Record<string, unknown>) });
+      });
+      await client.query('LISTEN pg_trickle_alert');
+      process.stderr.write(`listening for alerts on ${client.database} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+        client.once('end', resolve);
+      });
+      await client.end().catch(() => {});
+    });
+
+  program
+    .command('nodes')
+    .description('list the live coordinator nodes of a cluster and the databases each schedules')
+    .option('--nats-url <url>', 'the cluster\'s NATS server (or env NATS_URL)')
+    .option('--namespace <name>', 'the cluster\'s NATS namespace', 'pgtrickle')
+    .action(async (opts: { natsUrl?: string; namespace: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const url = opts.natsUrl ?? process.env.NATS_URL;
+      if (!url) throw new Error('nodes needs the cluster\'s NATS server: pass --nats-url or set NATS_URL (a coordinator without NATS is a single node)');
+      const bus = await createBus({ kind: 'nats', url, namespace: opts.namespace, name: 'pgtrickle-cli' }).catch((raw) => {
+        throw new Error(`connection failed: ${describeError(raw)}`);
+      });
+      try {
+        const [nodes, leases] = await Promise.all([bus.nodes.list(), bus.leases.list()]);
+        const rows = nodes.map((n) => ({
+          node: n.nodeId,
+          host: n.info.host ?? null,
+          pid: n.info.pid ?? null,
+          started: n.info.startedAt ? new Date(n.info.startedAt).toISOString() : null,
+          last_heartbeat: new Date(n.at).toISOString(),
+          databases: leases.filter((l) => l.owner === n.nodeId).map((l) => l.key).sort(),
+        }));
+        if (g.format === 'json') out(renderJson(rows));
+        else if (rows.length === 0) out('No live nodes.');
+        else
+          print(g.format, rows, [
+            { label: 'Node', value: (r) => r.node },
+            { label: 'Host', value: (r) => r.host },
+            { label: 'PID', value: (r) => r.pid },
+            { label: 'Last heartbeat', value: (r) => r.last_heartbeat },
+            { label: 'Databases', value: (r) => `${r.databases.length}: ${r.databases.join(', ')}` },
+          ]);
+      } finally {
+        await bus.close();
+      }
+    });
+
+  program
+    .command('history <name>')
+    .description('show recent refreshes of a stream table')
+    .option('-n, --limit <n>', 'number of rows', (v) => Number(v), 20)
+    .action(async (name: string, opts: { limit: number }, cmd: Command) => {
+      const g = globals(cmd);
+      const rows = await withClient(g, (c) => api.refreshHistory(c, name, opts.limit));
+      print(g.format, rows, [
+        { label: 'Id', value: (r) => r.refresh_id },
+        { label: 'Started', value: (r) => r.start_time },
+        { label: 'Action', value: (r) => r.action },
+        { label: 'Status', value: (r) => r.status },
+        { label: 'By', value: (r) => r.initiated_by },
+        { label: 'Inserted', value: (r) => r.rows_inserted },
+        { label: 'Deleted', value: (r) => r.rows_deleted },
+        { label: 'Changes', value: (r) => r.delta_row_count },
+        { label: 'ms', value: (r) => r.duration_ms },
+        { label: 'Error', value: (r) => r.error_message },
+      ]);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (raw) {
+    if (raw instanceof CommanderError) {
+      if (raw.code === 'commander.helpDisplayed' || raw.code === 'commander.version' || raw.exitCode === 0) return 0;
+      return 2; // usage error; commander already printed it
+    }
+    process.stderr.write(`error: ${describeError(raw)}\n`);
+    return raw instanceof NotFoundError ? 2 : 1;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Pass `build`: SELECT statement (raw AST) → operator tree.
+ *
+ * FROM items become Scans and Joins (comma lists are cross joins; WHERE
+ * conjuncts are pushed into them by the push-down pass), subqueries and CTE
+ * references are built in place (a CTE referenced twice is built twice, with
+ * fresh column ids, so a self-join of a CTE has distinct columns), WHERE is a
+ * Filter, GROUP BY/aggregates an Aggregate (build/grouping.ts), the SELECT
+ * list a Project, DISTINCT a Distinct, UNION ALL a UnionAll.
+ */
+import { bodyOf, kindOf, type PgBody, type PgNode } from '../ast.ts';
+import { UnsupportedQueryError } from '../errors.ts';
+import { boundRef, exprOf } from '../emit/expr.ts';
+import type { Col, OpNode, ProjectItem, ScanColumn, UnionBranch } from '../ir.ts';
+import { makeDistinct } from '../ops/distinct.ts';
+import { makeFilter } from '../ops/filter.ts';
+import { makeJoin } from '../ops/join.ts';
+import { makeProject } from '../ops/project.ts';
+import { makeScan } from '../ops/scan.ts';
+import { makeUnionAll } from '../ops/union-all.ts';
+import { containsAggregate, RESERVED_PREFIX } from '../restrict.ts';
+import type { CompileSource } from '../types.ts';
+import type { BuildContext } from './context.ts';
+import { buildGrouped } from './grouping.ts';
+import { Scope, type RangeEntry, type ScopeColumn } from './scope.ts';
+
+export interface Built {
+  readonly node: OpNode;
+  /** Output column names, in order (the visible columns of `node`). */
+  readonly names: readonly string[];
+}
+
+interface CteDef {
+  readonly query: PgBody;
+  readonly colnames: readonly string[];
+  readonly env: CteEnv | null;
+}
+
+interface CteEnv {
+  readonly defs: ReadonlyMap<string, CteDef>;
+  readonly parent: CteEnv | null;
+}
+
+interface FromResult {
+  readonly node: OpNode;
+  readonly entries: readonly RangeEntry[];
+  /** What `*` expands to, in order. */
+  readonly star: readonly ScopeColumn[];
+  readonly merged: ReadonlyMap<string, Col>;
+}
+
+/** A SELECT-list entry after `*` expansion. */
+interface Target {
+  readonly name: string;
+  readonly ast: PgNode;
+}
+
+function lookupCte(env: CteEnv | null, name: string): CteDef | null {
+  for (let e = env; e; e = e.parent) {
+    const d = e.defs.get(name);
+    if (d) return d;
+  }
+  return null;
+}
+
+function withEnv(sel: PgBody, env: CteEnv | null): CteEnv | null {
+  if (!sel.withClause) return env;
+  const defs = new Map<string, CteDef>();
+  const scope: CteEnv = { defs, parent: env };
+  for (const c of sel.withClause.ctes ?? []) {
+    const cte = c.CommonTableExpr as PgBody;
+    // Each CTE sees the ones before it (non-recursive WITH).
+    defs.set(cte.ctename, {
+      query: cte.ctequery.SelectStmt,
+      colnames: (cte.aliascolnames ?? []).map((n: PgNode) => String(n.String.sval)),
+      env: { defs: new Map(defs), parent: env },
+    });
+  }
+  return scope;
+}
+
+function renamed(names: readonly string[], aliases: readonly string[]): string[] {
+  return names.map((n, i) => aliases[i] ?? n);
+}
+
+export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
+  const scopeEnv = withEnv(sel, env);
+  if ((sel.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return buildUnionAll(ctx, sel, scopeEnv, rootTypes);
+
+  const from = buildFromList(ctx, sel.fromClause as PgNode[], scopeEnv);
+  const scope = new Scope(from.entries, from.merged);
+  let node: OpNode = from.node;
+  if (sel.whereClause) node = makeFilter(node, scope.bind(sel.whereClause));
+
+  const targets = expandTargets(ctx, sel.targetList as PgNode[], scope, from.star);
+  let items: ProjectItem[];
+  const grouped = (sel.groupClause ?? []).length > 0 || containsAggregate(sel.targetList) || containsAggregate(sel.havingClause);
+  if (grouped) {
+    const g = buildGrouped(ctx, { node, scope, targets, groupClause: sel.groupClause ?? [], having: sel.havingClause ?? null, rootTypes });
+    node = g.node;
+    items = g.targets.map((expr, i) => ({ col: ctx.col(targets[i]!.name, rootTypes?.[i] ?? ctx.typeOf(expr)), expr, cast: rootTypes?.[i] ?? null }));
+  } else {
+    items = targets.map((t, i) => {
+      const expr = scope.bind(t.ast);
+      return { col: ctx.col(t.name, rootTypes?.[i] ?? ctx.typeOf(expr)), expr, cast: rootTypes?.[i] ?? null };
+    });
+  }
+  if (rootTypes && rootTypes.length !== targets.length) {
+    throw new UnsupportedQueryError('output_columns', `query has ${targets.length} columns, probe has ${rootTypes.length}`);
+  }
+  node = makeProject(node, items);
+  if (sel.distinctClause?.length) node = makeDistinct(node);
+  return { node, names: targets.map((t) => t.name) };
+}
+
+function expandTargets(ctx: BuildContext, list: readonly PgNode[], scope: Scope, star: readonly ScopeColumn[]): Target[] {
+  const out: Target[] = [];
+  for (const t of list) {
+    const rt = t.ResTarget as PgBody;
+    const val = rt.val as PgNode;
+    const fields = val.ColumnRef?.fields as PgNode[] | undefined;
+    if (fields && fields[fields.length - 1]?.A_Star) {
+      const cols = fields.length === 1 ? star : scope.starOf(String(fields[fields.length - 2]!.String.sval), val.ColumnRef);
+      for (const c of cols) out.push({ name: c.name, ast: boundRef(c.col.id) });
+      continue;
+    }
+    out.push({ name: rt.name ?? ctx.figureName(val), ast: val });
+  }
+  return out;
+}
+
+function flattenUnion(sel: PgBody, out: PgBody[]): void {
+  if (sel.op === 'SETOP_UNION' && sel.all && !sel.withClause) {
+    flattenUnion(sel.larg, out);
+    flattenUnion(sel.rarg, out);
+  } else out.push(sel);
+}
+
+function buildUnionAll(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
+  const leaves: PgBody[] = [];
+  flattenUnion(sel.larg, leaves);
+  flattenUnion(sel.rarg, leaves);
+  const built = leaves.map((leaf) => buildSelect(ctx, leaf, env, rootTypes));
+  const first = built[0]!;
+  for (const b of built) {
+    if (b.node.columns.length !== first.node.columns.length) {
+      throw new UnsupportedQueryError('output_columns', 'UNION ALL branches have different column counts');
+    }
+  }
+  const columns = first.names.map((name, i) => ctx.col(name, rootTypes?.[i] ?? first.node.columns[i]!.type));
+  const branches: UnionBranch[] = built.map((b) => ({ node: b.node, columns: b.node.columns }));
+  return { node: makeUnionAll(branches, columns, ctx.col('branch_key', 'bigint')), names: first.names };
+}
+
+function buildFromList(ctx: BuildContext, items: readonly PgNode[], env: CteEnv | null): FromResult {
+  let acc: FromResult | null = null;
+  for (const item of items) {
+    const r = buildFromItem(ctx, item, env);
+    acc = acc === null ? r : {
+      node: makeJoin(acc.node, r.node, null),
+      entries: [...acc.entries, ...r.entries],
+      star: [...acc.star, ...r.star],
+      merged: new Map([...acc.merged, ...r.merged]),
+    };
+  }
+  return acc!;
+}
+
+function buildFromItem(ctx: BuildContext, item: PgNode, env: CteEnv | null): FromResult {
+  const kind = kindOf(item);
+  const b = bodyOf(item);
+  switch (kind) {
+    case 'RangeVar':
+      return buildRangeVar(ctx, b, env);
+    case 'RangeSubselect': {
+      const built = buildSelect(ctx, b.subquery.SelectStmt, env, null);
+      return fromBuilt(built, b.alias?.aliasname ?? null, colAliases(b.alias));
+    }
+    case 'JoinExpr':
+      return buildJoin(ctx, b, env);
+    default:
+      throw new UnsupportedQueryError('unsupported_expression', `FROM item ${kind}`);
+  }
+}
+
+function colAliases(alias: PgBody | undefined): string[] {
+  return (alias?.colnames ?? []).map((n: PgNode) => String(n.String.sval));
+}
+
+function fromBuilt(built: Built, alias: string | null, aliases: readonly string[]): FromResult {
+  const names = renamed(built.names, aliases);
+  const columns = built.node.columns.map((col, i) => ({ name: names[i]!, col }));
+  return { node: built.node, entries: [{ alias, schema: null, columns }], star: columns, merged: new Map() };
+}
+
+function resolveSource(ctx: BuildContext, schema: string | null, name: string, at: PgBody): CompileSource {
+  const { sources, searchPath } = ctx.input;
+  const found = schema !== null
+    ? sources.find((s) => s.schema === schema && s.name === name)
+    : searchPath.map((sp) => sources.find((s) => s.schema === sp && s.name === name)).find((s) => s !== undefined);
+  if (!found) throw new UnsupportedQueryError('unknown_relation', schema ? `${schema}.${name}` : name, at.location ?? null);
+  return found;
+}
+
+function buildRangeVar(ctx: BuildContext, rv: PgBody, env: CteEnv | null): FromResult {
+  const alias: string | null = rv.alias?.aliasname ?? null;
+  const aliases = colAliases(rv.alias);
+  if (!rv.schemaname) {
+    const cte = lookupCte(env, rv.relname);
+    if (cte) {
+      const built = buildSelect(ctx, cte.query, cte.env, null);
+      return fromBuilt({ node: built.node, names: renamed(built.names, cte.colnames) }, alias ?? rv.relname, aliases);
+    }
+  }
+  const source = resolveSource(ctx, rv.schemaname ?? null, rv.relname, rv);
+  const visible: ScanColumn[] = [];
+  const all = new Map<string, ScanColumn>();
+  for (const c of source.columns) {
+    const sc = { col: ctx.col(c.name, c.type), source: c.name };
+    all.set(c.name, sc);
+    if (!c.name.startsWith(RESERVED_PREFIX)) visible.push(sc);
+  }
+  const key = source.primaryKey?.map((k) => {
+    const sc = all.get(k);
+    if (!sc) throw new UnsupportedQueryError('unknown_column', `primary key column ${k} of ${source.name}`);
+    return sc;
+  }) ?? null;
+  const names = renamed(visible.map((v) => v.source), aliases);
+  const columns = visible.map((v, i) => ({ name: names[i]!, col: v.col }));
+  const node = makeScan(source, alias ?? rv.relname, visible, key);
+  return {
+    node,
+    entries: [{ alias: alias ?? rv.relname, schema: alias ? null : source.schema, columns }],
+    star: columns,
+    merged: new Map(),
+  };
+}
+
+/** The column an unqualified name means within one side of a join. */
+function sideColumn(side: FromResult, name: string): ScopeColumn | null {
+  const merged = side.merged.get(name);
+  if (merged) return { name, col: merged };
+  const hits = side.entries.flatMap((e) => e.columns.filter((c) => c.name === name));
+  return hits.length === 1 ? hits[0]! : null;
+}
+
+function buildJoin(ctx: BuildContext, j: PgBody, env: CteEnv | null): FromResult {
+  const left = buildFromItem(ctx, j.larg, env);
+  const right = buildFromItem(ctx, j.rarg, env);
+  const entries = [...left.entries, ...right.entries];
+  const merged = new Map([...left.merged, ...right.merged]);
+  let usingNames: string[] = (j.usingClause ?? []).map((n: PgNode) => String(n.String.sval));
+  if (j.isNatural) {
+    const rightNames = new Set(right.star.map((c) => c.name));
+    usingNames = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
+  }
+  if (usingNames.length === 0) {
+    const condition = j.quals ? new Scope(entries, merged).bind(j.quals) : null;
+    return { node: makeJoin(left.node, right.node, condition), entries, star: [...left.star, ...right.star], merged };
+  }
+  const pairs = usingNames.map((name) => {
+    const l = sideColumn(left, name);
+    const r = sideColumn(right, name);
+    if (!l || !r) throw new UnsupportedQueryError('unknown_column', `USING column ${name}`, j.location ?? null);
+    return { name, l, r };
+  });
+  const equalities: PgNode[] = pairs.map((p) => ({
+    A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: 'pg_catalog' } }, { String: { sval: '=' } }], lexpr: boundRef(p.l.col.id), rexpr: boundRef(p.r.col.id) },
+  }));
+  const condition = exprOf(equalities.length === 1 ? equalities[0]! : { BoolExpr: { boolop: 'AND_EXPR', args: equalities } });
+  const usedLeft = new Set(pairs.map((p) => p.l.col.id));
+  const usedRight = new Set(pairs.map((p) => p.r.col.id));
+  const star = [
+    ...pairs.map((p) => ({ name: p.name, col: p.l.col })),
+    ...left.star.filter((c) => !usedLeft.has(c.col.id)),
+    ...right.star.filter((c) => !usedRight.has(c.col.id)),
+  ];
+  for (const p of pairs) merged.set(p.name, p.l.col);
+  return { node: makeJoin(left.node, right.node, condition), entries, star, merged };
+}
+

@@ -1,0 +1,156 @@
+/**
+ * The operator tree (IR): an immutable, kind-tagged tree of relational
+ * operators over *internal columns*.
+ *
+ * Every column produced anywhere in a plan has a unique internal id
+ * (`c7_amount`), so generated SQL never depends on user names: user
+ * expressions are bound to ids by the builder and re-emitted against
+ * generated aliases, and only the final SELECT names the storage columns.
+ *
+ * A node exposes
+ * - `columns`: its visible columns, in order (what a parent SELECT sees);
+ * - `key`: columns identifying a row of the node's result uniquely (its
+ *   *identity*), or null when the result can hold duplicates. Key columns may
+ *   be hidden (not visible): a Project carries its child's key through even
+ *   when the user does not select it, so `SELECT name FROM t` is still
+ *   identified by t's primary key.
+ * The relation a node's SQL produces is `relColumns(node)` = visible ∪ key.
+ */
+import type { PgNode } from './ast.ts';
+import type { CompileSource } from './types.ts';
+
+export interface Col {
+  readonly id: string;
+  /** The name a parent query uses to reference it (figure name / alias). */
+  readonly name: string;
+  /** `format_type` text when known (source columns, casts, aggregates). */
+  readonly type: string | null;
+}
+
+/** A user expression whose column references are bound to internal column ids. */
+export interface Expr {
+  readonly ast: PgNode;
+  /** Internal ids referenced, deduplicated. */
+  readonly refs: readonly string[];
+}
+
+export interface ScanColumn {
+  readonly col: Col;
+  /** Column name in the source table (and `new_`/`old_` suffix in its change buffer). */
+  readonly source: string;
+}
+
+export interface ScanNode {
+  readonly kind: 'Scan';
+  readonly source: CompileSource;
+  /** The alias the user gave (for explain only). */
+  readonly alias: string;
+  /** Every scanned column: the visible ones (after pruning) plus primary-key columns. */
+  readonly scanned: readonly ScanColumn[];
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+export interface FilterNode {
+  readonly kind: 'Filter';
+  readonly child: OpNode;
+  readonly predicate: Expr;
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+export interface ProjectItem {
+  readonly col: Col;
+  readonly expr: Expr;
+  /** Cast applied to the value (the probed output type of a top-level column). */
+  readonly cast: string | null;
+}
+
+export interface ProjectNode {
+  readonly kind: 'Project';
+  readonly child: OpNode;
+  readonly items: readonly ProjectItem[];
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+export interface JoinNode {
+  readonly kind: 'Join';
+  readonly left: OpNode;
+  readonly right: OpNode;
+  /** null = CROSS JOIN. */
+  readonly condition: Expr | null;
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+export type AggFunction = 'count' | 'sum' | 'avg';
+
+export interface AggCall {
+  readonly col: Col;
+  readonly fn: AggFunction;
+  /** null for COUNT(*). */
+  readonly arg: Expr | null;
+  readonly filter: Expr | null;
+  /**
+   * Type of the running sum kept for SUM/AVG (and of SUM's result); null for COUNT.
+   * Chosen so that state arithmetic reproduces PostgreSQL's own result exactly
+   * for integer and numeric inputs (see build/aggregate.ts).
+   */
+  readonly sumType: string | null;
+}
+
+export interface GroupItem {
+  readonly col: Col;
+  readonly expr: Expr;
+}
+
+export interface AggregateNode {
+  readonly kind: 'Aggregate';
+  readonly child: OpNode;
+  readonly groups: readonly GroupItem[];
+  readonly aggs: readonly AggCall[];
+  readonly columns: readonly Col[];
+  /** The group columns; [] for an aggregate without GROUP BY (exactly one row). */
+  readonly key: readonly Col[];
+}
+
+export interface DistinctNode {
+  readonly kind: 'Distinct';
+  readonly child: OpNode;
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[];
+}
+
+export interface UnionBranch {
+  readonly node: OpNode;
+  /** The branch's visible columns, positionally matching the union's columns. */
+  readonly columns: readonly Col[];
+}
+
+export interface UnionAllNode {
+  readonly kind: 'UnionAll';
+  readonly branches: readonly UnionBranch[];
+  readonly columns: readonly Col[];
+  /** `[branchKey]` when every branch has an identity, else null. */
+  readonly key: readonly Col[] | null;
+  /** Synthetic bigint column: hash of (branch number, branch identity); emitted only when keyed. */
+  readonly branchKey: Col;
+}
+
+export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode;
+export type OpKind = OpNode['kind'];
+export type NodeOf<K extends OpKind> = Extract<OpNode, { kind: K }>;
+
+/** The relation a node's SQL produces: visible columns, then hidden key columns. */
+export function relColumns(node: OpNode): Col[] {
+  const out = [...node.columns];
+  const seen = new Set(out.map((c) => c.id));
+  for (const k of node.key ?? []) {
+    if (!seen.has(k.id)) {
+      out.push(k);
+      seen.add(k.id);
+    }
+  }
+  return out;
+}

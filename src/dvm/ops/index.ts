@@ -1,0 +1,25 @@
+/** The dispatch table: every pass reaches an operator's rules through it. */
+import type { OpKind, OpNode } from '../ir.ts';
+import { aggregateRules } from './aggregate.ts';
+import { distinctRules } from './distinct.ts';
+import { filterRules } from './filter.ts';
+import { joinRules } from './join.ts';
+import { projectRules } from './project.ts';
+import type { OpRules } from './rules.ts';
+import { scanRules } from './scan.ts';
+import { unionAllRules } from './union-all.ts';
+
+export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
+  Scan: scanRules,
+  Filter: filterRules,
+  Project: projectRules,
+  Join: joinRules,
+  Aggregate: aggregateRules,
+  Distinct: distinctRules,
+  UnionAll: unionAllRules,
+};
+
+/** The rules of a node's kind (the table above guarantees every kind has them). */
+export function rulesOf(node: OpNode): OpRules<OpKind> {
+  return RULES[node.kind] as unknown as OpRules<OpKind>;
+}

@@ -1,0 +1,39 @@
+/**
+ * One shard of the property: the default run (≥ 500 cases) is spread over
+ * several test files so vitest runs them on both workers. Each shard runs its
+ * cases in chunks (one `it` each, own seed) so progress is visible and a
+ * failure names its chunk.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOracle, oracleCases, oracleSeed, OracleRunner, summary } from './runner.ts';
+
+const CHUNK = 40;
+
+export function oracleShard(shard: number, shards: number): void {
+  describe(`DIFFERENTIAL oracle, shard ${shard + 1}/${shards}`, () => {
+    let runner: OracleRunner;
+    beforeAll(async () => {
+      runner = await OracleRunner.open();
+    });
+    afterAll(async () => {
+      if (!runner) return;
+      process.stdout.write(`shard ${shard + 1}/${shards} ${summary(runner.stats)}\n`);
+      await runner.close();
+    });
+
+    const total = Math.ceil(oracleCases() / shards);
+    const base = oracleSeed();
+    for (let chunk = 0; chunk * CHUNK < total; chunk++) {
+      const runs = Math.min(CHUNK, total - chunk * CHUNK);
+      const seed = base + shard * 10_000 + chunk;
+      it(`random schema, data, query and DML: ${runs} cases (seed ${seed})`, async () => {
+        await checkOracle(runner, seed, runs, base);
+      }, 600_000);
+    }
+
+    it('the generator stays inside the supported grammar (at most 3% rejected)', () => {
+      const rejected = Object.values(runner.stats.rejected).reduce((a, b) => a + b, 0);
+      expect(rejected / Math.max(1, rejected + runner.stats.cases), JSON.stringify(runner.stats.rejected)).toBeLessThanOrEqual(0.03);
+    });
+  });
+}
