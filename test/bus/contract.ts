@@ -257,7 +257,7 @@ export function busContract(label: string, factory: BackendFactory): void {
 
     describe('leases', () => {
       it('of owners racing for one key, exactly one wins', async () => {
-        const env = await setup({ leases: { ttlMs: 3_000 } });
+        const env = await setup({ leases: { ttlMs: 60_000 } });
         const [a, b] = [await env.node(), await env.node()];
         for (const key of ['db1', 'sales.db', 'Café DB']) {
           const owners = Array.from({ length: 8 }, (_, i) => `node-${i}`);
@@ -274,7 +274,8 @@ export function busContract(label: string, factory: BackendFactory): void {
       });
 
       it('renewing keeps the lease past its TTL', async () => {
-        const env = await setup({ leases: { ttlMs: 1_500 } });
+        // Renewals every 400 ms for 3.2 s outlive a 2.5 s TTL; the 2.1 s of slack absorbs a stalled CI machine.
+        const env = await setup({ leases: { ttlMs: 2_500 } });
         const [a, b] = [await env.node(), await env.node()];
         expect(await a.leases.acquire('db', 'A')).toBe(true);
         const first = await a.leases.get('db');
@@ -316,7 +317,8 @@ export function busContract(label: string, factory: BackendFactory): void {
       });
 
       it('release frees the key at once; only the owner can release', async () => {
-        const env = await setup({ leases: { ttlMs: 3_000 } });
+        // Expiry is not the subject here: a long TTL keeps a stalled machine from turning a renewal into 'expired'.
+        const env = await setup({ leases: { ttlMs: 60_000 } });
         const [a, b] = [await env.node(), await env.node()];
         const events: LeaseEvent[] = [];
         expect(await a.leases.acquire('db', 'A')).toBe(true);
