@@ -138,7 +138,7 @@ describe('a three-node cluster over NATS', () => {
     }, 20_000);
     const takeoverMs = Date.now() - killedAt;
     // Lease TTL plus one heartbeat period and a scheduling margin.
-    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS * 2 + 2000);
+    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS * 2 + 5000); // wide margin: a loaded 2-core CI machine stalls
     const after = await owners();
     expect(after.size).toBe(DATABASES);
     expect(new Set(after.values())).toEqual(new Set(['node-b', 'node-c']));

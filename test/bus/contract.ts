@@ -172,19 +172,21 @@ export function busContract(label: string, factory: BackendFactory): void {
       });
 
       it('inProgress() holds the job past ack_wait', async () => {
-        const env = await setup({ jobs: { ackWaitMs: 1_000 } });
+        // Touches every 300 ms for 3.6 s hold the job past a 2.5 s ack_wait; the
+        // 2.2 s between a touch and the ack deadline absorb a stalled CI machine.
+        const env = await setup({ jobs: { ackWaitMs: 2_500 } });
         const a = await env.node();
         const counts: number[] = [];
         await a.consumeJobs(async (d) => {
           counts.push(d.deliveryCount);
-          for (let i = 0; i < 6; i++) {
+          for (let i = 0; i < 12; i++) {
             await sleep(300);
             d.inProgress();
           }
           await d.ack();
         }, { concurrency: 2, deadLetter: noDead });
         await a.publishJob(job(1));
-        await sleep(2_600);
+        await sleep(4_200);
         expect(counts).toEqual([1]);
       });
 
