@@ -77,8 +77,8 @@ export class NatsBus implements Bus {
     this.#config = config;
     this.#log = log;
     this.names = busNames(config.namespace);
-    this.leases = new NatsLeases(leaseKv, config.leases.ttlMs, (s) => this.#track(s), log);
-    this.nodes = new NatsNodes(nodeKv, config.nodes.ttlMs);
+    this.leases = new NatsLeases(leaseKv, new BucketKeys(jsm, this.names.leaseBucket), config.leases.ttlMs, (s) => this.#track(s), log);
+    this.nodes = new NatsNodes(nodeKv, new BucketKeys(jsm, this.names.nodeBucket), config.nodes.ttlMs);
     this.#statusLoop = this.#watchStatus();
   }
 
@@ -456,9 +456,37 @@ async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, name: string, ttlMs
   return kv;
 }
 
+/**
+ * The keys of a KV bucket, from one STREAM.INFO request with a subjects filter.
+ * Not `kv.keys()`: that iterates an ordered consumer until the server reports
+ * nothing pending, and on nats-server 2.9 it can wait forever when entries
+ * expire during the scan (nats-server#3481) — lease and node entries expire
+ * all the time, and a hung list() froze the cluster loop of a node in CI.
+ */
+class BucketKeys {
+  readonly #stream: string;
+  readonly #prefix: string;
+  constructor(
+    private readonly jsm: JetStreamManager,
+    bucket: string,
+  ) {
+    this.#stream = `KV_${bucket}`;
+    this.#prefix = `$KV.${bucket}.`;
+  }
+
+  /** Encoded keys with a stored entry (possibly a delete marker). */
+  async list(): Promise<string[]> {
+    const info = await this.jsm.streams.info(this.#stream, { subjects_filter: `${this.#prefix}>` });
+    return Object.keys(info.state.subjects ?? {})
+      .filter((subject) => subject.startsWith(this.#prefix))
+      .map((subject) => subject.slice(this.#prefix.length));
+  }
+}
+
 class NatsLeases implements Leases {
   constructor(
     private readonly kv: KV,
+    private readonly keys: BucketKeys,
     readonly ttlMs: number,
     private readonly track: (s: Subscription) => Subscription,
     private readonly log: Logger,
@@ -540,10 +568,7 @@ class NatsLeases implements Leases {
 
   async list(): Promise<Lease[]> {
     try {
-      // A key written during the scan can be listed twice.
-      const keys = new Set<string>();
-      for await (const k of await this.kv.keys()) keys.add(k);
-      const entries = await Promise.all([...keys].map((k) => this.kv.get(k)));
+      const entries = await Promise.all((await this.keys.list()).map((k) => this.kv.get(k)));
       return entries
         .map((e) => this.#parse(e).lease)
         .filter((l): l is Lease => l !== null)
@@ -582,6 +607,7 @@ class NatsLeases implements Leases {
 class NatsNodes implements Nodes {
   constructor(
     private readonly kv: KV,
+    private readonly keys: BucketKeys,
     readonly ttlMs: number,
   ) {}
 
@@ -596,10 +622,7 @@ class NatsNodes implements Nodes {
 
   async list(): Promise<LiveNode[]> {
     try {
-      // A key written during the scan can be listed twice.
-      const keys = new Set<string>();
-      for await (const k of await this.kv.keys()) keys.add(k);
-      const entries = await Promise.all([...keys].map((k) => this.kv.get(k)));
+      const entries = await Promise.all((await this.keys.list()).map((k) => this.kv.get(k)));
       const now = Date.now();
       const out: LiveNode[] = [];
       for (const e of entries) {

@@ -91,4 +91,37 @@ describe('nats bus: faults', () => {
       await Promise.all([bus.close(), again.close()]);
     }
   });
+
+  // Regression: list() used kv.keys(), which on nats-server 2.9 can wait
+  // forever for "nothing pending" while entries expire (nats-server#3481); a
+  // node's cluster loop and a CI run hung on it.
+  it('lists leases and nodes promptly while entries expire and are rewritten', async () => {
+    const bus = await createBus({ kind: 'nats', url: server.url, namespace: 'expiring', storage: 'file', leases: { ttlMs: 300 }, nodes: { ttlMs: 300 } });
+    try {
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          // New keys, each written once: entries keep expiring during the scans.
+          await bus.leases.acquire(`db${i}`, `owner${i % 3}`);
+          await bus.nodes.heartbeat(`node${i}`, {});
+          if (i % 10 === 0) await sleep(50);
+        }
+      })();
+      const slowest = { ms: 0 };
+      for (let round = 0; round < 150; round++) {
+        const started = Date.now();
+        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`list() hung in round ${round}`)), 10_000).unref());
+        const [leases, nodes] = await Promise.race([Promise.all([bus.leases.list(), bus.nodes.list()]), timeout]);
+        slowest.ms = Math.max(slowest.ms, Date.now() - started);
+        expect(leases.every((l) => l.expiresAt > started - 1_000)).toBe(true);
+        expect(nodes.every((n) => n.expiresAt > started - 1_000)).toBe(true);
+        await sleep(25);
+      }
+      writing = false;
+      await writer;
+      expect(slowest.ms).toBeLessThan(10_000);
+    } finally {
+      await bus.close();
+    }
+  });
 });
