@@ -88,13 +88,16 @@ describe('a three-node cluster over NATS', () => {
   const owners = async () => new Map((await observer.leases.list()).map((l) => [l.key, l.owner]));
 
   it('spreads the databases evenly: each is scheduled by exactly one node', async () => {
+    const started = Date.now();
     await waitFor('all databases to be leased', async () => (await owners()).size === DATABASES, 60_000);
+    console.log(`cluster: all ${DATABASES} databases leased after ${Date.now() - started} ms`);
     await waitFor('an even spread', async () => {
       const counts = new Map<string, number>();
       for (const owner of (await owners()).values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
       // floor(D/3) each, one more for the first D mod 3 nodes
       return counts.size === 3 && [...counts.values()].every((c) => c === Math.floor(DATABASES / 3) || c === Math.ceil(DATABASES / 3));
     }, 30_000);
+    console.log(`cluster: even spread after ${Date.now() - started} ms`);
     const leased = await owners();
     expect([...leased.keys()].sort()).toEqual(dbs.map((d) => databaseKey(d.url)).sort());
     // Exactly one scheduler session per database.
