@@ -105,6 +105,7 @@ export class NatsBus implements Bus {
         name: names.jobsStream,
         subjects: [names.jobsWildcard],
         retention: RetentionPolicy.Workqueue,
+        max_age: nanos(config.jobs.maxAgeMs),
         storage,
         num_replicas: config.replicas,
       });

@@ -19,8 +19,19 @@ const common = {
       maxDeliver: z.number().int().min(1).default(5),
       /** Delay before redelivery when a handler throws. */
       errorNakDelayMs: z.number().int().nonnegative().default(1_000),
+      /**
+       * NATS: a job still in the stream after this long is dropped by the server
+       * (stream max_age). Schedulers publish fresh jobs when tables are due, so
+       * an old job is worth nothing; this sweeps jobs stranded when they ran out
+       * of deliveries while no node was there to dead-letter them. The local
+       * bus's jobs live and die with its process.
+       */
+      maxAgeMs: ms.default(3_600_000),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((j) => j.maxAgeMs > j.ackWaitMs * j.maxDeliver, {
+      message: 'jobs.maxAgeMs must be longer than jobs.ackWaitMs × jobs.maxDeliver, or a job could expire while still being retried',
+    }),
   leases: z.object({ /** Lease TTL: a lease not renewed for this long is free. */ ttlMs: ms.default(15_000) }).prefault({}),
   nodes: z.object({ /** A node not heard from for this long is gone. */ ttlMs: ms.default(15_000) }).prefault({}),
   alerts: z

@@ -124,4 +124,24 @@ describe('nats bus: faults', () => {
       await bus.close();
     }
   });
+
+  it('a job nobody takes is dropped after jobs.maxAgeMs (stranded jobs do not pile up)', async () => {
+    const bus = await createBus({ kind: 'nats', url: server.url, namespace: 'jobage', storage: 'memory', jobs: { ackWaitMs: 200, maxDeliver: 1, maxAgeMs: 1_000 } });
+    try {
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const raw = await connect({ servers: server.url });
+      const jsm = await jetstreamManager(raw);
+      await bus.publishJob(job(1));
+      expect((await jsm.streams.info(busNames('jobage').jobsStream)).state.messages).toBe(1);
+      await waitFor('the stale job to expire', async () => (await jsm.streams.info(busNames('jobage').jobsStream)).state.messages === 0, 10_000);
+      await raw.close();
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('rejects a job max age that a retried job could outlive', async () => {
+    await expect(createBus({ kind: 'nats', url: server.url, jobs: { ackWaitMs: 60_000, maxDeliver: 5, maxAgeMs: 60_000 } }))
+      .rejects.toThrow(/jobs.maxAgeMs must be longer than jobs.ackWaitMs × jobs.maxDeliver/);
+  });
 });
