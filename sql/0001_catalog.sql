@@ -498,6 +498,22 @@ BEGIN
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_truncate_fn_' || relid, fn_attrs, buffer);
 
+    -- The two buffer statements of every refresh, as static SQL so plpgsql
+    -- caches their plans (as dynamic SQL they were parsed and planned on
+    -- every refresh: half the cost of a no-change refresh). STABLE: the probe
+    -- sees the snapshot of the statement that calls it, which is what lets
+    -- _advance_idle_frontier check and advance in one statement.
+    EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I(pgt_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM %s AS c WHERE %s);
+END $f$', 'pgt_window_' || relid, buffer, pgtrickle._window_predicate_for('$1', relid));
+    EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I(horizon xid8) RETURNS void
+LANGUAGE plpgsql AS $f$
+BEGIN
+    DELETE FROM %s WHERE xid OPERATOR(pg_catalog.<) $1;
+END $f$', 'pgt_cleanup_' || relid, buffer);
+
     INSERT INTO pgtrickle.pgt_coord_buffers (source_relid, columns) VALUES (relid, pgtrickle._source_columns(relid))
     ON CONFLICT (source_relid) DO UPDATE SET columns = EXCLUDED.columns;
 END $$;
@@ -569,6 +585,8 @@ BEGIN
         END IF;
         EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I()', 'pg_trickle_cdc_' || op || '_fn_' || relid);
     END LOOP;
+    EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(bigint)', 'pgt_window_' || relid);
+    EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(xid8)', 'pgt_cleanup_' || relid);
     EXECUTE format('DROP TABLE IF EXISTS pgtrickle_changes.%I', 'changes_' || relid);
     DELETE FROM pgtrickle.pgt_change_tracking WHERE source_relid = relid;
     DELETE FROM pgtrickle.pgt_coord_buffers WHERE source_relid = relid;
@@ -614,12 +632,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The change window of one source for one stream table (DESIGN D5), as SQL over
--- buffer alias c. Mirrors changeWindowPredicate() in src/refresh/statements.ts.
-CREATE FUNCTION pgtrickle._window_predicate(pgt_id bigint, relid oid, alias text DEFAULT 'c') RETURNS text
+-- buffer alias c; the stream table is given as SQL (a literal or a parameter
+-- reference such as $1). Mirrors changeWindowPredicate() in src/refresh/statements.ts.
+CREATE FUNCTION pgtrickle._window_predicate_for(pgt_id_sql text, relid oid, alias text DEFAULT 'c') RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     field text := format('(SELECT __pgt_f.%%s FROM pgtrickle.pgt_coord_frontiers AS __pgt_f WHERE __pgt_f.pgt_id OPERATOR(pg_catalog.=) %s::bigint AND __pgt_f.source_relid OPERATOR(pg_catalog.=) %s::oid)',
-                         pgt_id, relid);
+                         pgt_id_sql, relid);
 BEGIN
     RETURN format('%1$s.xid OPERATOR(pg_catalog.>=) pg_catalog.pg_snapshot_xmin(%2$s)
    AND pg_catalog.pg_visible_in_snapshot(%1$s.xid, (SELECT pgtrickle.refresh_snapshot()))
@@ -627,6 +646,9 @@ BEGIN
         OR (%1$s.xid OPERATOR(pg_catalog.=) %3$s AND %1$s.change_id OPERATOR(pg_catalog.>) %4$s))',
         alias, format(field, 'frontier'), format(field, 'self_xid'), format(field, 'self_change_id'));
 END $$;
+
+CREATE FUNCTION pgtrickle._window_predicate(pgt_id bigint, relid oid, alias text DEFAULT 'c') RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT pgtrickle._window_predicate_for(pgt_id::text, relid, alias) $$;
 
 -- The SET list that advances a frontier to the current statement. Mirrors
 -- frontierAssignments() in src/refresh/statements.ts.
@@ -908,17 +930,18 @@ BEGIN
 END $$;
 
 -- True when some captured source has changes this stream table has not consumed
--- (drives the 'calculated' schedule). Cheap: one EXISTS per source.
+-- (drives the 'calculated' schedule, and the NO_DATA check of every refresh).
+-- One cached EXISTS probe per source (pgtrickle_changes.pgt_window_<relid>).
+-- STABLE: every probe sees the snapshot of the calling statement.
 CREATE FUNCTION pgtrickle._has_pending_changes(pgt_id bigint) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     relid oid;
     found_one boolean;
 BEGIN
     FOR relid IN SELECT pgtrickle._captured_sources(_has_pending_changes.pgt_id) LOOP
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM pgtrickle_changes.%I AS c WHERE %s)',
-                       'changes_' || relid, pgtrickle._window_predicate(_has_pending_changes.pgt_id, relid))
-           INTO found_one;
+        EXECUTE format('SELECT pgtrickle_changes.%I($1)', 'pgt_window_' || relid)
+           INTO found_one USING _has_pending_changes.pgt_id;
         IF found_one THEN
             RETURN true;
         END IF;
@@ -929,22 +952,24 @@ END $$;
 -- Advances the frontier to the current statement's snapshot only if no change
 -- is visible in the window at that same snapshot (a NO_DATA refresh), in one
 -- statement so no change can slip in between the check and the advance.
+-- Generated here so the SET list is _frontier_assignments() and the UPDATE is
+-- static SQL (its plan is cached).
+DO $generate$
+BEGIN
+    EXECUTE format($function$
 CREATE FUNCTION pgtrickle._advance_idle_frontier(pgt_id bigint) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    guard text := '';
-    relid oid;
     advanced bigint;
 BEGIN
-    FOR relid IN SELECT pgtrickle._captured_sources(_advance_idle_frontier.pgt_id) LOOP
-        guard := guard || format(' AND NOT EXISTS (SELECT 1 FROM pgtrickle_changes.%I AS c WHERE %s)',
-                                 'changes_' || relid, pgtrickle._window_predicate(_advance_idle_frontier.pgt_id, relid));
-    END LOOP;
-    EXECUTE format('UPDATE pgtrickle.pgt_coord_frontiers SET %s WHERE pgt_id = $1%s', pgtrickle._frontier_assignments(), guard)
-      USING _advance_idle_frontier.pgt_id;
+    UPDATE pgtrickle.pgt_coord_frontiers AS f
+       SET %s
+     WHERE f.pgt_id OPERATOR(pg_catalog.=) $1
+       AND NOT (SELECT pgtrickle._has_pending_changes($1));
     GET DIAGNOSTICS advanced = ROW_COUNT;
     RETURN advanced > 0;
-END $$;
+END $$$function$, pgtrickle._frontier_assignments());
+END $generate$;
 
 -- Deletes buffer rows that every consumer has consumed: a row whose writer is
 -- older than the xmin of every consumer's frontier is visible to all of them.
@@ -961,8 +986,7 @@ BEGIN
           JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = f.pgt_id
          WHERE f.source_relid = relid AND f.frontier IS NOT NULL;
         IF horizon IS NOT NULL THEN
-            EXECUTE format('DELETE FROM pgtrickle_changes.%I WHERE xid OPERATOR(pg_catalog.<) $1', 'changes_' || relid)
-              USING horizon;
+            EXECUTE format('SELECT pgtrickle_changes.%I($1)', 'pgt_cleanup_' || relid) USING horizon;
         END IF;
     END LOOP;
 END $$;

@@ -42,14 +42,10 @@ CREATE FUNCTION pgtrickle.pg_trickle_hash(text) RETURNS bigint IMMUTABLE STRICT 
  * verbatim from the catalog migration so the harness never drifts from it.
  */
 function refreshSnapshotFunction(): string {
-  try {
-    const catalog = readFileSync(new URL('../../sql/0001_catalog.sql', import.meta.url), 'utf8');
-    const m = /CREATE FUNCTION pgtrickle\.refresh_snapshot\(\)[\s\S]*?\n\$\$;/.exec(catalog);
-    if (m) return m[0];
-  } catch {
-    // fall through
-  }
-  return 'CREATE FUNCTION pgtrickle.refresh_snapshot() RETURNS pg_snapshot LANGUAGE sql STABLE AS $$ SELECT pg_catalog.pg_current_snapshot() $$;';
+  const catalog = readFileSync(new URL('../../sql/0001_catalog.sql', import.meta.url), 'utf8');
+  const m = /CREATE FUNCTION pgtrickle\.refresh_snapshot\(\)[\s\S]*?\$\$;/.exec(catalog);
+  if (!m) throw new Error('test/dvm/harness.ts: CREATE FUNCTION pgtrickle.refresh_snapshot() not found in sql/0001_catalog.sql');
+  return m[0];
 }
 
 /** The session settings every refresh pins (contract §4). */
