@@ -513,6 +513,26 @@ LANGUAGE plpgsql AS $f$
 BEGIN
     DELETE FROM %s WHERE xid OPERATOR(pg_catalog.<) $1;
 END $f$', 'pgt_cleanup_' || relid, buffer);
+    -- Rows in the window, and whether a TRUNCATE is among them.
+    EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I(pgt_id bigint, OUT pending bigint, OUT has_truncate boolean)
+LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    SELECT pg_catalog.count(*), COALESCE(pg_catalog.bool_or(c.action OPERATOR(pg_catalog.=) ''T''), false)
+      INTO pending, has_truncate
+      FROM %s AS c WHERE %s;
+END $f$', 'pgt_pending_' || relid, buffer, pgtrickle._window_predicate_for('$1', relid));
+    -- After a DIFFERENTIAL statement: did it consume a TRUNCATE, i.e. one
+    -- visible to the frontier it stored ($1's) but not to the one before ($2)?
+    EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I(pgt_id bigint, previous pg_snapshot) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM %s AS c, pgtrickle.pgt_coord_frontiers AS f
+                    WHERE f.pgt_id OPERATOR(pg_catalog.=) $1 AND f.source_relid OPERATOR(pg_catalog.=) %s::oid
+                      AND c.action OPERATOR(pg_catalog.=) ''T''
+                      AND c.xid OPERATOR(pg_catalog.>=) pg_catalog.pg_snapshot_xmin($2)
+                      AND pg_catalog.pg_visible_in_snapshot(c.xid, f.frontier)
+                      AND NOT pg_catalog.pg_visible_in_snapshot(c.xid, $2));
+END $f$', 'pgt_truncate_consumed_' || relid, buffer, relid);
 
     INSERT INTO pgtrickle.pgt_coord_buffers (source_relid, columns) VALUES (relid, pgtrickle._source_columns(relid))
     ON CONFLICT (source_relid) DO UPDATE SET columns = EXCLUDED.columns;
@@ -587,6 +607,8 @@ BEGIN
     END LOOP;
     EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(bigint)', 'pgt_window_' || relid);
     EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(xid8)', 'pgt_cleanup_' || relid);
+    EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(bigint)', 'pgt_pending_' || relid);
+    EXECUTE format('DROP FUNCTION IF EXISTS pgtrickle_changes.%I(bigint, pg_snapshot)', 'pgt_truncate_consumed_' || relid);
     EXECUTE format('DROP TABLE IF EXISTS pgtrickle_changes.%I', 'changes_' || relid);
     DELETE FROM pgtrickle.pgt_change_tracking WHERE source_relid = relid;
     DELETE FROM pgtrickle.pgt_coord_buffers WHERE source_relid = relid;
@@ -918,9 +940,8 @@ BEGIN
           FROM pgtrickle._captured_sources(_pending_changes.pgt_id) AS s(source_relid)
           JOIN pg_class c ON c.oid = s.source_relid
     LOOP
-        EXECUTE format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.bool_or(c.action OPERATOR(pg_catalog.=) ''T''), false) FROM pgtrickle_changes.%I AS c WHERE %s',
-                       'changes_' || dep.source_relid, pgtrickle._window_predicate(_pending_changes.pgt_id, dep.source_relid))
-           INTO n, t;
+        EXECUTE format('SELECT * FROM pgtrickle_changes.%I($1)', 'pgt_pending_' || dep.source_relid)
+           INTO n, t USING _pending_changes.pgt_id;
         pending := pending + n;
         has_truncate := has_truncate OR t;
         IF dep.reltuples > 0 THEN
@@ -1050,12 +1071,8 @@ BEGIN
                 -- A TRUNCATE that committed after the pending check was consumed by
                 -- the MERGE, which cannot express it: undo and recompute instead.
                 FOR relid IN SELECT pgtrickle._captured_sources(st.pgt_id) LOOP
-                    EXECUTE format('SELECT EXISTS (SELECT 1 FROM pgtrickle_changes.%I c, pgtrickle.pgt_coord_frontiers f
-                                     WHERE f.pgt_id = $1 AND f.source_relid = $2 AND c.action = ''T''
-                                       AND c.xid >= pg_snapshot_xmin($3::pg_snapshot)
-                                       AND pg_visible_in_snapshot(c.xid, f.frontier)
-                                       AND NOT pg_visible_in_snapshot(c.xid, $3::pg_snapshot))', 'changes_' || relid)
-                      INTO truncated USING st.pgt_id, relid, old_frontiers ->> relid::text;
+                    EXECUTE format('SELECT pgtrickle_changes.%I($1, $2::pg_snapshot)', 'pgt_truncate_consumed_' || relid)
+                      INTO truncated USING st.pgt_id, old_frontiers ->> relid::text;
                     IF truncated THEN
                         RAISE EXCEPTION 'truncate consumed by differential refresh' USING ERRCODE = 'PT001';
                     END IF;

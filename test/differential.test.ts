@@ -88,6 +88,33 @@ describe('DIFFERENTIAL refresh', () => {
       .toEqual({ extra: [], missing: [] });
   });
 
+  it('the post-statement TRUNCATE re-check finds a TRUNCATE consumed by a frontier advance, and only then', async () => {
+    // The race it guards: a TRUNCATE committing between the pending check and
+    // the DIFFERENTIAL statement. Simulated in a rolled-back transaction by
+    // advancing the frontier past a TRUNCATE the way a statement would.
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows: [row] } = await client.query<{ pgt_id: string; relid: number; previous: string }>(
+        `SELECT f.pgt_id, f.source_relid::int AS relid, f.frontier::text AS previous
+           FROM pgtrickle.pgt_coord_frontiers f JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+          WHERE s.pgt_name = 'north_orders' AND f.source_relid = 'orders'::regclass`);
+      const check = async (previous: string) => (await client.query<{ consumed: boolean }>(
+        `SELECT pgtrickle_changes.${'pgt_truncate_consumed_' + row!.relid}($1, $2::pg_snapshot) AS consumed`, [row!.pgt_id, previous])).rows[0]!.consumed;
+      await client.query(`TRUNCATE orders`);
+      expect(await check(row!.previous)).toBe(false); // the frontier has not moved
+      await client.query(`UPDATE pgtrickle.pgt_coord_frontiers SET frontier = (SELECT pgtrickle.refresh_snapshot())
+                           WHERE pgt_id = $1 AND source_relid = $2`, [row!.pgt_id, row!.relid]);
+      expect(await check(row!.previous)).toBe(true);
+      const { rows: [now] } = await client.query<{ f: string }>(
+        `SELECT frontier::text AS f FROM pgtrickle.pgt_coord_frontiers WHERE pgt_id = $1 AND source_relid = $2`, [row!.pgt_id, row!.relid]);
+      expect(await check(now!.f)).toBe(false); // already behind the frontier before the statement
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
+  });
+
   it('AUTO falls back to FULL for a query the compiler cannot maintain, with an alert', async () => {
     await db.query(`SELECT pgtrickle.create_stream_table('biggest', 'SELECT customer_id, max(amount) AS m FROM orders GROUP BY customer_id', '1m')`);
     await waitFor('the fallback', async () => (await planOf('biggest'))?.refresh_mode === 'FULL');

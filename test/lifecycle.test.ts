@@ -94,8 +94,8 @@ describe('stream table lifecycle', () => {
       .toEqual([{ tracked_by_pgt_ids: expect.arrayContaining([expect.any(String), expect.any(String)]) }]);
     await db.query(`SELECT pgtrickle.drop_stream_table('big_orders')`);
     expect(await triggersOn('orders')).toHaveLength(4);
-    const bufferFunctions = `SELECT count(*)::int AS n FROM pg_proc WHERE proname IN ('pgt_window_${ordersOid}', 'pgt_cleanup_${ordersOid}')`;
-    expect(await db.query(bufferFunctions)).toEqual([{ n: 2 }]);
+    const bufferFunctions = `SELECT count(*)::int AS n FROM pg_proc WHERE proname ~ '^pgt_(window|cleanup|pending|truncate_consumed)_${ordersOid}$'`;
+    expect(await db.query(bufferFunctions)).toEqual([{ n: 4 }]);
     await db.query(`SELECT pgtrickle.drop_stream_table('order_counts')`);
     expect(await triggersOn('orders')).toEqual([]);
     expect(await db.query(`SELECT to_regclass('pgtrickle_changes.changes_${ordersOid}') AS buffer`)).toEqual([{ buffer: null }]);
