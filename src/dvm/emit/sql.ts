@@ -30,6 +30,20 @@ export function hashOf(values: readonly string[]): string {
   return `${HASH_MULTI}(ARRAY[${items.join(', ')}]::text[])`;
 }
 
+/**
+ * A column as it enters an identity hash (row id, lineage, union branch key).
+ * Identity is SQL equality, and a numeric's display scale is not part of its
+ * value: 1.5 = 1.50, yet their text differs. Numeric division makes the scale
+ * depend on magnitudes (-1.5/1 has 20 digits, -3.0/2 has 16), so an AVG that
+ * keeps its value while its group grows changes its text; without trimming,
+ * the stored row's id and a recomputed id disagree and a later delta misses
+ * the stored row. Only plain `numeric` varies (a typmod fixes the scale).
+ */
+export function identityValue(alias: string, col: Col): string {
+  const ref = colRef(alias, col);
+  return col.type === 'numeric' ? `${fn('trim_scale')}(${ref})` : ref;
+}
+
 /** `a IS NOT DISTINCT FROM b`, spelled so a btree index on either side stays usable. */
 export function nullSafeEq(a: string, b: string): string {
   return `(${a} ${op('=')} ${b} OR (${a} IS NULL AND ${b} IS NULL))`;

@@ -5,7 +5,7 @@
  */
 import { ident } from '../../sql/ident.ts';
 import type { Col, UnionAllNode, UnionBranch } from '../ir.ts';
-import { WEIGHT, colRef, hashOf, literal, sub } from '../emit/sql.ts';
+import { WEIGHT, colRef, hashOf, identityValue, literal, sub } from '../emit/sql.ts';
 import type { EmitContext } from '../emit/context.ts';
 import type { OpRules } from './rules.ts';
 
@@ -17,7 +17,7 @@ export function makeUnionAll(branches: readonly UnionBranch[], columns: readonly
 function arm(n: UnionAllNode, i: number, from: string, weighted: boolean): string {
   const b = n.branches[i]!;
   const items = b.columns.map((c, j) => `${colRef('t', c)} AS ${ident(n.columns[j]!.id)}`);
-  if (n.key) items.push(`${hashOf([literal(String(i + 1)), ...b.node.key!.map((k) => colRef('t', k))])} AS ${ident(n.branchKey.id)}`);
+  if (n.key) items.push(`${hashOf([literal(String(i + 1)), ...b.node.key!.map((k) => identityValue('t', k))])} AS ${ident(n.branchKey.id)}`);
   if (weighted) items.push(`t.${WEIGHT}`);
   return `SELECT ${items.join(', ')}\n  FROM ${from}`;
 }

@@ -7,7 +7,7 @@
 -- FULL
 SELECT "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(l.__pgt_lineage)::text, (pg_catalog.row_number() OVER (PARTITION BY l.__pgt_lineage))::text]::text[]) AS __pgt_row_id, l."sku", l."price", l.__pgt_lineage
   FROM (
-  SELECT r."c4_sku" AS "sku", r."c5_price" AS "price", "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(r."c4_sku")::text, (r."c5_price")::text]::text[]) AS __pgt_lineage
+  SELECT r."c4_sku" AS "sku", r."c5_price" AS "price", "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(r."c4_sku")::text, (pg_catalog.trim_scale(r."c5_price"))::text]::text[]) AS __pgt_lineage
     FROM (
     SELECT CAST((t.c2_sku) AS text) AS "c4_sku", CAST((t.c3_price) AS numeric) AS "c5_price"
       FROM (
@@ -55,7 +55,7 @@ SELECT "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(c.__pgt_lineage)::text, (g.ord
            (pg_catalog.sum(o.__pgt_w) OVER (PARTITION BY o.__pgt_lineage))::bigint AS __pgt_n,
            pg_catalog.row_number() OVER (PARTITION BY o.__pgt_lineage) AS __pgt_rn
       FROM (
-      SELECT d."c4_sku" AS "sku", d."c5_price" AS "price", "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(d."c4_sku")::text, (d."c5_price")::text]::text[]) AS __pgt_lineage, d.__pgt_w
+      SELECT d."c4_sku" AS "sku", d."c5_price" AS "price", "pgtrickle"."pg_trickle_hash_multi"(ARRAY[(d."c4_sku")::text, (pg_catalog.trim_scale(d."c5_price"))::text]::text[]) AS __pgt_lineage, d.__pgt_w
         FROM __pgt_cte_dproject_3 AS d
     ) AS o
   ) AS x

@@ -10,7 +10,7 @@
  */
 import { ident } from '../../../sql/ident.ts';
 import type { EmitContext } from '../context.ts';
-import { WEIGHT, colRef, fn, hashOf, op, sub } from '../sql.ts';
+import { WEIGHT, colRef, fn, hashOf, identityValue, op, sub } from '../sql.ts';
 import { ACTION, ROW_ID, type Root, type StrategyRules } from './types.ts';
 
 export const LINEAGE = '__pgt_lineage';
@@ -18,7 +18,7 @@ export const LINEAGE = '__pgt_lineage';
 function withLineage(root: Root, alias: string): string[] {
   return [
     ...root.node.columns.map((c, i) => `${colRef(alias, c)} AS ${ident(root.outputNames[i]!)}`),
-    `${hashOf(root.node.columns.map((c) => colRef(alias, c)))} AS ${LINEAGE}`,
+    `${hashOf(root.node.columns.map((c) => identityValue(alias, c)))} AS ${LINEAGE}`,
   ];
 }
 

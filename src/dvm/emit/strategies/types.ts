@@ -1,7 +1,7 @@
 import type { Col, OpNode } from '../../ir.ts';
 import type { HiddenColumn, Strategy } from '../../types.ts';
 import type { EmitContext } from '../context.ts';
-import { hashOf, colRef } from '../sql.ts';
+import { hashOf, identityValue } from '../sql.ts';
 
 /** The root of a plan and the storage columns its visible columns land in. */
 export interface Root {
@@ -27,7 +27,7 @@ export interface StrategyRules {
  * of a row from its identity columns with this one function (dvm.md §15.1).
  */
 export function rowIdExpr(key: readonly Col[], alias: string): string {
-  return hashOf(key.map((k) => colRef(alias, k)));
+  return hashOf(key.map((k) => identityValue(alias, k)));
 }
 
 export const ROW_ID = '__pgt_row_id';
