@@ -78,6 +78,8 @@ describe('several databases on one node', () => {
     expect(text).toMatch(/pgtrickle_refresh_duration_seconds_bucket\{le="0.005",database="/);
     expect(text).toMatch(/pgtrickle_stream_table_staleness_seconds\{database="[^"]+",stream_table="public\.order_totals"\} [0-9.]+/);
     expect(text).toMatch(/pgtrickle_compile_pool_utilization|# HELP pgtrickle_compile_pool_utilization/);
+    // Observed when a refresh starts (1 s schedules here), for every database.
+    for (const db of dbs) expect(text).toMatch(new RegExp(`pgtrickle_scheduling_lag_seconds_count\\{database="${db.name}"\\} [1-9]`));
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ healthy: true, bus: 'local', databases: Object.fromEntries(dbs.map((d) => [d.name, 'running'])) });

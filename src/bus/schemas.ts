@@ -21,6 +21,8 @@ export const RefreshJob = z.object({
   name: nonEmpty,
   /** When the scheduler enqueued it (epoch milliseconds). */
   enqueuedAt: epochMs,
+  /** When the stream table became due (epoch ms; duration schedules), for the scheduling-lag metric. */
+  dueAt: epochMs.optional(),
   /** The scheduler's own retry counter, if it re-enqueues (not the bus delivery count). */
   attempt: z.number().int().nonnegative().optional(),
   /** Why it was enqueued (`schedule`, `manual`, `upstream`, …), for logs. */

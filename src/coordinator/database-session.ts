@@ -41,6 +41,12 @@ export interface RefreshOutcome {
 export interface RefreshWork {
   pgtIds: number[];
   name: string;
+  /**
+   * When the stream table became due (epoch ms; duration schedules only): the
+   * node that runs the refresh observes the scheduling lag from it when the
+   * refresh starts, so a cluster's queue wait is part of the lag.
+   */
+  dueAt?: number;
 }
 
 export interface SessionOptions {
@@ -87,6 +93,17 @@ const DAG_NODE_COLUMNS = `ARRAY(SELECT u.pgt_id::text FROM pgtrickle.pgt_depende
 
 /** A dispatched job counts as in flight this long unless the table refreshes first. */
 const DISPATCH_TIMEOUT_MS = 60_000;
+
+/** When a duration-scheduled stream table became due (epoch ms), or undefined. */
+function dueAt(row: CatalogRow): number | undefined {
+  if (!row.last_refresh_at) return undefined;
+  try {
+    const schedule = parseSchedule(row.schedule);
+    return schedule.kind === 'duration' ? row.last_refresh_at.getTime() + schedule.seconds * 1000 : undefined;
+  } catch {
+    return undefined; // unreadable schedules are reported by isRowDue
+  }
+}
 
 export class DatabaseSession {
   state: SessionState = 'starting';
@@ -326,10 +343,9 @@ export class DatabaseSession {
         return !row.upstream.some((u) => dispatchedThisTick.has(u) && this.dispatched.has(u));
       });
       await runLimited(due, this.settings.max_concurrent_refreshes, async (row) => {
-        const work: RefreshWork = { pgtIds: (groups.get(row.pgt_id) ?? [row.pgt_id]).map(Number), name: row.name };
+        const work: RefreshWork = { pgtIds: (groups.get(row.pgt_id) ?? [row.pgt_id]).map(Number), name: row.name, dueAt: dueAt(row) };
         this.dispatched.set(row.pgt_id, Date.now());
         dispatchedThisTick.add(row.pgt_id);
-        this.recordLag(row, now);
         try {
           if ((await this.dispatchWork(this, work)) === 'done') this.dispatched.delete(row.pgt_id);
         } catch (raw) {
@@ -337,18 +353,6 @@ export class DatabaseSession {
           this.log.warn({ db: this.databaseName, st: row.name, err: describeError(raw) }, 'dispatching a refresh failed');
         }
       });
-    }
-  }
-
-  /** Scheduling lag of duration schedules: how long after it became due a refresh was dispatched. */
-  private recordLag(row: CatalogRow, now: Date): void {
-    if (!this.metrics || !row.last_refresh_at) return;
-    try {
-      const schedule = parseSchedule(row.schedule);
-      if (schedule.kind !== 'duration') return;
-      this.metrics.recordSchedulingLag(this.databaseName, now.getTime() - (row.last_refresh_at.getTime() + schedule.seconds * 1000));
-    } catch {
-      // unreadable schedules are reported by isRowDue
     }
   }
 
@@ -430,6 +434,7 @@ export class DatabaseSession {
     let outcome: RefreshOutcome;
     const task = (async () => {
       const client = await this.checkout();
+      if (work.dueAt !== undefined) this.metrics?.recordSchedulingLag(this.databaseName, Date.now() - work.dueAt);
       try {
         let action = 'UNKNOWN';
         if (work.pgtIds.length > 1) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
