@@ -498,10 +498,11 @@ BEGIN
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_truncate_fn_' || relid, fn_attrs, buffer);
 
-    -- The two buffer statements of every refresh, as static SQL so plpgsql
-    -- caches their plans (as dynamic SQL they were parsed and planned on
-    -- every refresh: half the cost of a no-change refresh). STABLE: the probe
-    -- sees the snapshot of the statement that calls it, which is what lets
+    -- The buffer statements of every refresh (window probe, cleanup, pending
+    -- count, TRUNCATE re-check), as static SQL so plpgsql caches their plans
+    -- (as dynamic SQL they were parsed and planned on every refresh: half the
+    -- cost of a no-change refresh). The probes are STABLE: they see the
+    -- snapshot of the statement that calls them, which is what lets
     -- _advance_idle_frontier check and advance in one statement.
     EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I(pgt_id bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $f$
