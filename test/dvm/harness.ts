@@ -87,15 +87,21 @@ export class DvmHarness {
       await admin.end();
     }
     const client = new pg.Client({ connectionString: withDatabase(adminUrl(), database) });
-    await client.connect();
-    await client.query(CONTRACT_SQL);
-    await client.query(refreshSnapshotFunction());
-    await client.query(REFRESH_SETTINGS);
-    return new DvmHarness(database, client);
+    const harness = new DvmHarness(database, client);
+    try {
+      await client.connect();
+      await client.query(CONTRACT_SQL);
+      await client.query(refreshSnapshotFunction());
+      await client.query(REFRESH_SETTINGS);
+    } catch (err) {
+      await harness.drop().catch(() => {}); // no database left behind by a failed set-up
+      throw err;
+    }
+    return harness;
   }
 
   async drop(): Promise<void> {
-    await this.client.end();
+    await this.client.end().catch(() => {});
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     try {
