@@ -22,8 +22,8 @@ import { installCatalog } from '../src/catalog/install.ts';
 import { compileStreamTable } from '../src/compile/plans.ts';
 import { CompilerPool } from '../src/compile/pool.ts';
 import { withDatabase } from '../src/db-url.ts';
-import { startTemporaryEmbeddedPostgres } from '../src/embedded.ts';
 import { markdownTable, median, ms, percentile } from './refresh/report.ts';
+import { startBenchServer } from './server.ts';
 import { createAndLoad, QUERIES } from './refresh/workload.ts';
 
 const { values: args } = parseArgs({
@@ -50,9 +50,8 @@ async function timeRuns(client: pg.ClientBase, sql: string, params: unknown[]): 
 }
 
 async function main(): Promise<void> {
-  const external = process.env.PGTRICKLE_BENCH_DATABASE_URL;
-  progress(external ? 'using PGTRICKLE_BENCH_DATABASE_URL' : 'starting an embedded PostgreSQL in a temporary directory');
-  const server = external ? { adminUrl: external, stop: async () => {} } : await startTemporaryEmbeddedPostgres('pgtrickle-bench-');
+  const server = await startBenchServer(progress);
+  progress(`server: ${server.description}`);
   const database = `pgtrickle_bench_nochange_${process.pid}`;
   const admin = new pg.Client({ connectionString: server.adminUrl });
   await admin.connect();

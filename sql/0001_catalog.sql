@@ -673,9 +673,6 @@ BEGIN
         alias, format(field, 'frontier'), format(field, 'self_xid'), format(field, 'self_change_id'));
 END $$;
 
-CREATE FUNCTION pgtrickle._window_predicate(pgt_id bigint, relid oid, alias text DEFAULT 'c') RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT pgtrickle._window_predicate_for(pgt_id::text, relid, alias) $$;
-
 -- The SET list that advances a frontier to the current statement. Mirrors
 -- frontierAssignments() in src/refresh/statements.ts.
 CREATE FUNCTION pgtrickle._frontier_assignments() RETURNS text

@@ -71,7 +71,7 @@ describe('frontiers', () => {
 
   it('the SQL and TypeScript builders of the change window and the frontier advance agree', async () => {
     const [row] = await db.query<{ w: string; f: string }>(
-      `SELECT pgtrickle._window_predicate(7, 1234, 'c') AS w, pgtrickle._frontier_assignments() AS f`);
+      `SELECT pgtrickle._window_predicate_for('7', 1234, 'c') AS w, pgtrickle._frontier_assignments() AS f`);
     expect(row!.w).toBe(changeWindowPredicate(7, 1234, 'c'));
     expect(row!.f).toBe(frontierAssignments());
   });

@@ -24,11 +24,13 @@ const common = {
        * (stream max_age). Schedulers publish fresh jobs when tables are due, so
        * an old job is worth nothing; this sweeps jobs stranded when they ran out
        * of deliveries while no node was there to dead-letter them. The local
-       * bus's jobs live and die with its process.
+       * bus's jobs live and die with its process. Default: 1 h, or twice every
+       * retry of a job (ackWaitMs × maxDeliver) if that is longer.
        */
-      maxAgeMs: ms.default(3_600_000),
+      maxAgeMs: ms.optional(),
     })
     .prefault({})
+    .transform((j) => ({ ...j, maxAgeMs: j.maxAgeMs ?? Math.max(3_600_000, 2 * j.ackWaitMs * j.maxDeliver) }))
     .refine((j) => j.maxAgeMs > j.ackWaitMs * j.maxDeliver, {
       message: 'jobs.maxAgeMs must be longer than jobs.ackWaitMs × jobs.maxDeliver, or a job could expire while still being retried',
     }),

@@ -69,7 +69,7 @@ export class ClusterMember {
       pgtId: last,
       name: work.name,
       enqueuedAt: Date.now(),
-      ...(work.dueAt !== undefined ? { dueAt: work.dueAt } : {}),
+      dueAt: work.dueAt,
       reason: work.pgtIds.length > 1 ? 'diamond' : 'schedule',
     });
     return 'queued';
@@ -109,7 +109,7 @@ export class ClusterMember {
     const keepAlive = setInterval(() => delivery.inProgress(), 5_000);
     try {
       const work = await session.workFor(job.pgtId);
-      if (work) await session.execute({ ...work, ...(job.dueAt !== undefined ? { dueAt: job.dueAt } : {}) });
+      if (work) await session.execute({ ...work, dueAt: job.dueAt });
       await delivery.ack();
     } catch (raw) {
       this.o.log.warn({ node: this.o.nodeId, job, err: describeError(raw) }, 'refresh job failed; it will be redelivered');

@@ -115,12 +115,7 @@ export async function startCoordinator(
   const busOptions = {
     leases: { ttlMs: config.cluster.leaseTtlMs },
     nodes: { ttlMs: config.cluster.leaseTtlMs },
-    jobs: {
-      ackWaitMs: config.cluster.jobAckWaitMs,
-      maxDeliver: config.cluster.jobMaxDeliver,
-      // Outlives every retry of a job; see the bus's jobs.maxAgeMs.
-      maxAgeMs: Math.max(3_600_000, 2 * config.cluster.jobAckWaitMs * config.cluster.jobMaxDeliver),
-    },
+    jobs: { ackWaitMs: config.cluster.jobAckWaitMs, maxDeliver: config.cluster.jobMaxDeliver },
   };
   // The in-process bus by default (a cluster of one); NATS when configured (D8, D12).
   const bus = config.nats.url

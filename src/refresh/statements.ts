@@ -154,7 +154,7 @@ WHEN NOT MATCHED AND __pgt_d.__pgt_action OPERATOR(pg_catalog.=) 'I' THEN
  * frontier's own transaction wrote after that refresh. The first conjunct is
  * the sargable prefilter on the (xid) index: everything below the frontier's
  * xmin was already visible to the previous refresh.
- * Mirrors pgtrickle._window_predicate(); a test keeps them equal.
+ * Mirrors pgtrickle._window_predicate_for(); a test keeps them equal.
  */
 export function changeWindowPredicate(pgtId: number, sourceRelid: number, alias = 'c'): string {
   const field = (name: string) =>
