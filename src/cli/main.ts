@@ -15,6 +15,7 @@ import { createLogger } from '../log.ts';
 import { resolveConnectionString, type ConnectionFlags } from './connection.ts';
 import { runDemo } from './demo.ts';
 import { renderJson, renderTable, type Format } from './format.ts';
+import { PG_TRICKLE_VERSION, PRODUCT_VERSION } from '../version.ts';
 
 type GlobalOptions = ConnectionFlags & { format: Format };
 
@@ -53,7 +54,7 @@ function print<T>(format: Format, rows: T[], columns: { label: string; value: (r
 export function buildProgram(): Command {
   const program = new Command('pgtrickle')
     .description('Stream tables for PostgreSQL, maintained by an external coordinator')
-    .version('pgtrickle 0.1.0 (pg_trickle 0.14.0 SQL API)', '--version')
+    .version(`pgtrickle ${PRODUCT_VERSION} (pg_trickle ${PG_TRICKLE_VERSION} SQL API)`, '--version')
     .option('-U, --url <url>', 'connection URL (or env PGTRICKLE_URL)')
     .option('--host <host>', 'server host (or env PGHOST)')
     .option('--port <port>', 'server port (or env PGPORT)')

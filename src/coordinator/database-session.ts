@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { PgTrickleSettings } from '../config.ts';
-import { installCatalog } from '../catalog/install.ts';
+import { CATALOG_CHANGED_OP, catalogMismatch, installCatalog } from '../catalog/install.ts';
 import { compilePendingPlans } from '../compile/plans.ts';
 import type { CompilerPool } from '../compile/pool.ts';
 import { databaseNameOf } from '../db-url.ts';
@@ -179,7 +179,7 @@ export class DatabaseSession {
     const client = await this.checkout();
     try {
       const result = await installCatalog(client);
-      if (result.applied.length) this.log.info({ db: this.databaseName, ...result }, 'catalog installed');
+      if (result.status !== 'current') this.log.info({ db: this.databaseName, ...result }, `catalog ${result.status}`);
       await this.readSettings(client);
     } finally {
       client.release();
@@ -226,7 +226,10 @@ export class DatabaseSession {
   private async connectListener(): Promise<void> {
     const listener = new pg.Client({ connectionString: this.url, application_name: SCHEDULER_APPLICATION_NAME });
     listener.on('notification', (msg) => {
-      if (msg.channel === 'pgtrickle_coordinator') this.scheduleTick(0);
+      if (msg.channel === 'pgtrickle_coordinator') {
+        if (msg.payload?.includes(CATALOG_CHANGED_OP)) void this.checkCatalog();
+        this.scheduleTick(0);
+      }
       if (msg.channel === 'pg_trickle_alert' && msg.payload) {
         try {
           this.onAlert(this.databaseName, JSON.parse(msg.payload) as Record<string, unknown>);
@@ -241,6 +244,26 @@ export class DatabaseSession {
     await listener.query('LISTEN pgtrickle_coordinator; LISTEN pg_trickle_alert');
     this.listener = listener;
     this.reconnectAttempt = 0;
+  }
+
+  /**
+   * Another coordinator installed its catalog here. One from a newer release
+   * means this node's code is older than the database's: it stops managing
+   * the database (an error in the log) rather than run old code against the
+   * new catalog; a node of the new release takes it over (docs/ARCHITECTURE.md).
+   */
+  private async checkCatalog(): Promise<void> {
+    const client = await this.checkout().catch(() => null);
+    if (!client) return;
+    let reason: string | null;
+    try {
+      reason = await catalogMismatch(client);
+    } finally {
+      client.release();
+    }
+    if (reason === null || this.state === 'stopping' || this.state === 'stopped') return;
+    this.log.error({ db: this.databaseName, reason }, 'catalog upgraded by a newer pgtrickle: this node stops managing the database');
+    await this.stop();
   }
 
   private onListenerLost(err: Error, lost: pg.Client): void {
@@ -401,10 +424,9 @@ export class DatabaseSession {
   /** A refresh that could not run anywhere: ERROR with the reason, and an alert. */
   async markFailed(pgtId: number, message: string): Promise<void> {
     await this.pool.query(
-      `WITH failed AS (
-         UPDATE pgtrickle.pgt_stream_tables SET status = 'ERROR', last_error_message = $2, last_error_at = now(), updated_at = now()
-          WHERE pgt_id = $1 RETURNING *)
-       SELECT pgtrickle._alert('error_state', failed, jsonb_build_object('error', $2::text)) FROM failed`,
+      `SELECT pgtrickle._alert('error_state', pgtrickle._transition(s.pgt_id, 'fail', jsonb_build_object('message', $2::text)),
+                               jsonb_build_object('error', $2::text))
+         FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = $1`,
       [pgtId, message],
     );
   }

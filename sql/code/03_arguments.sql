@@ -1,0 +1,139 @@
+-- Argument validation: schedules (durations and cron), refresh modes, choices.
+--
+-- One grammar for schedules: what these accept is what the coordinator's
+-- scheduler can run (src/schedule.ts).
+
+-- Duration grammar: bare integer = seconds, or groups of digits+unit (s m h d w).
+-- NULL for anything else (including cron expressions). No minimum check.
+CREATE OR REPLACE FUNCTION pgtrickle.parse_duration_seconds(input text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v text := btrim(input);
+    m text[];
+    total bigint := 0;
+BEGIN
+    IF v ~ '^[0-9]+$' THEN
+        RETURN v::bigint;
+    END IF;
+    IF v !~ '^([0-9]+[smhdw])+$' THEN
+        RETURN NULL;
+    END IF;
+    FOR m IN SELECT regexp_matches(v, '([0-9]+)([smhdw])', 'g') LOOP
+        total := total + m[1]::bigint * CASE m[2]
+            WHEN 's' THEN 1 WHEN 'm' THEN 60 WHEN 'h' THEN 3600
+            WHEN 'd' THEN 86400 ELSE 604800 END;
+    END LOOP;
+    RETURN total;
+END $$;
+
+-- Validates a cron expression the way the coordinator's scheduler (croner) reads it:
+-- 5 fields, 6 with seconds, or an @alias.
+CREATE OR REPLACE FUNCTION pgtrickle._validate_cron(expr text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    fields text[];
+    names  text[] := ARRAY['second', 'minute', 'hour', 'day of month', 'month', 'day of week'];
+    lo     int[]  := ARRAY[0, 0, 0, 1, 1, 0];
+    hi     int[]  := ARRAY[59, 59, 23, 31, 12, 7];
+    offs   int;
+    i      int;
+    item   text;
+    part   text;
+    n      text;
+BEGIN
+    IF expr LIKE '@%' THEN
+        IF lower(expr) NOT IN ('@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly') THEN
+            RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': unknown alias (expected @yearly, @annually, @monthly, @weekly, @daily or @hourly)', expr;
+        END IF;
+        RETURN;
+    END IF;
+    fields := regexp_split_to_array(btrim(expr), '\s+');
+    IF array_length(fields, 1) NOT IN (5, 6) THEN
+        RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds, got %',
+            expr, array_length(fields, 1);
+    END IF;
+    offs := CASE WHEN array_length(fields, 1) = 5 THEN 1 ELSE 0 END;
+    FOR i IN 1 .. array_length(fields, 1) LOOP
+        FOREACH item IN ARRAY string_to_array(lower(fields[i]), ',') LOOP
+            -- jan..dec and sun..sat are accepted as names
+            part := regexp_replace(item, '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)', '1', 'g');
+            IF part !~ '^(\*|\?|L|[0-9]+(-[0-9]+)?|[0-9]+#[1-5]|[0-9]*L|[0-9]+W)(/[0-9]+)?$' THEN
+                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': bad % field ''%''', expr, names[i + offs], fields[i];
+            END IF;
+            FOR n IN SELECT (regexp_matches(regexp_replace(part, '/[0-9]+$', ''), '[0-9]+', 'g'))[1] LOOP
+                IF part ~ '#' THEN EXIT; END IF;
+                IF n::int < lo[i + offs] OR n::int > hi[i + offs] THEN
+                    RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': % value % is outside %..%',
+                        expr, names[i + offs], n, lo[i + offs], hi[i + offs];
+                END IF;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- Returns the schedule to store (NULL = CALCULATED) or raises a clear error.
+CREATE OR REPLACE FUNCTION pgtrickle._normalize_schedule(schedule text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v       text := btrim(schedule);
+    seconds bigint;
+    minimum bigint := pgtrickle._setting('min_schedule_seconds', '1')::bigint;
+BEGIN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'invalid argument: use ''calculated'' instead of NULL to set CALCULATED schedule';
+    END IF;
+    IF lower(v) = 'calculated' THEN
+        RETURN NULL;
+    END IF;
+    IF v = '' THEN
+        RAISE EXCEPTION 'invalid argument: invalid schedule '''': empty'
+            USING HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
+    END IF;
+    IF v LIKE '@%' OR v ~ '\s' THEN
+        PERFORM pgtrickle._validate_cron(v);
+        RETURN v;
+    END IF;
+    seconds := pgtrickle.parse_duration_seconds(v);
+    IF seconds IS NULL THEN
+        RAISE EXCEPTION 'invalid argument: invalid schedule ''%'': %', v,
+            CASE WHEN v ~ '^-' THEN 'negative durations are not allowed'
+                 WHEN v ~ '(^|[smhdw])[smhdw]' THEN 'a number is missing before a unit'
+                 WHEN v ~ '[0-9]$' THEN 'trailing digits without a unit'
+                 ELSE 'unknown unit (use s, m, h, d or w)' END
+            USING HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
+    END IF;
+    IF seconds < minimum THEN
+        RAISE EXCEPTION 'invalid argument: schedule must be at least %s, got %s', minimum, seconds
+            USING HINT = 'Lower pg_trickle.min_schedule_seconds or choose a longer schedule.';
+    END IF;
+    RETURN v;
+END $$;
+
+-- 'AUTO' stays 'AUTO' here; the caller decides what to store.
+CREATE OR REPLACE FUNCTION pgtrickle._normalize_mode(refresh_mode text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v text := upper(btrim(COALESCE(refresh_mode, '')));
+BEGIN
+    IF v = 'INCREMENTAL' THEN
+        v := 'DIFFERENTIAL';
+    END IF;
+    IF v NOT IN ('AUTO', 'FULL', 'DIFFERENTIAL', 'IMMEDIATE') THEN
+        RAISE EXCEPTION 'invalid argument: unknown refresh mode: %. Must be ''AUTO'', ''FULL'', ''DIFFERENTIAL'', or ''IMMEDIATE''',
+            COALESCE(refresh_mode, 'NULL');
+    END IF;
+    RETURN v;
+END $$;
+
+CREATE OR REPLACE FUNCTION pgtrickle._validate_choice(value text, allowed text[], what text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF NOT lower(btrim(value)) = ANY (allowed) THEN
+        RAISE EXCEPTION 'invalid argument: invalid % value: ''%'' (expected %)', what, value,
+            (SELECT string_agg(quote_literal(a), ', ') FROM unnest(allowed) a);
+    END IF;
+    RETURN lower(btrim(value));
+END $$;

@@ -1,0 +1,72 @@
+-- IMMEDIATE mode (spec/dvm.md §13): refreshed by the writing statement itself.
+--
+-- The stream table is refreshed inside the writer's transaction, with the same
+-- executor and plan as every other refresh. The writer's own changes are in
+-- the change buffer (capture triggers fire first: pg_trickle_cdc_* sorts
+-- before pgt_ivm_*) and count as visible to its own refresh, so the writer
+-- reads its own write; a rollback takes the refresh with it.
+
+-- BEFORE each writing statement: queue behind other writers of this stream
+-- table now, before touching rows, so two writers cannot deadlock on row locks
+-- while each waits for the other's refresh.
+CREATE OR REPLACE FUNCTION pgtrickle._ivm_lock() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), TG_ARGV[0]::int);
+    RETURN NULL;
+END $$;
+
+-- AFTER each writing statement (and TRUNCATE): refresh the stream table.
+-- A MERGE fires its DELETE, UPDATE and INSERT statement triggers one after
+-- the other, each seeing the table's final state but only part of the
+-- captured changes: a refresh between them would be wrong. Refused with a
+-- clear error instead (found by the IMMEDIATE oracle).
+CREATE OR REPLACE FUNCTION pgtrickle._ivm_refresh() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+BEGIN
+    IF current_query() ~* '^\s*(with\s.*\s)?merge\s' THEN
+        RAISE EXCEPTION 'MERGE into %.% is not supported while an IMMEDIATE stream table reads it', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '0A000',
+                  HINT = 'Use INSERT … ON CONFLICT, UPDATE and DELETE statements, or switch the stream table to DIFFERENTIAL.';
+    END IF;
+    PERFORM pgtrickle._refresh(TG_ARGV[0]::bigint, 'IMMEDIATE');
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION pgtrickle._drop_ivm_triggers(pgt_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tg.tgname, tg.tgrelid::regclass AS rel FROM pg_trigger tg
+              WHERE tg.tgname IN ('pgt_ivm_before_' || pgt_id, 'pgt_ivm_after_' || pgt_id,
+                                  'pgt_ivm_before_trunc_' || pgt_id, 'pgt_ivm_after_trunc_' || pgt_id) LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+    END LOOP;
+END $$;
+
+-- Makes the IMMEDIATE triggers match the stream table's mode and sources.
+CREATE OR REPLACE FUNCTION pgtrickle._sync_ivm_triggers(pgt_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    relid oid;
+BEGIN
+    PERFORM pgtrickle._drop_ivm_triggers(pgt_id);
+    IF (SELECT s.refresh_mode FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _sync_ivm_triggers.pgt_id) <> 'IMMEDIATE' THEN
+        RETURN;
+    END IF;
+    -- Base tables only: a stream table that reads another stream table is
+    -- refreshed by that table's refresh, once its whole MERGE has been
+    -- captured (see _refresh), not by per-event triggers on its storage.
+    FOR relid IN SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
+                  WHERE d.pgt_id = _sync_ivm_triggers.pgt_id AND d.source_type = 'TABLE' LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_lock(%L)',
+                       'pgt_ivm_before_' || pgt_id, relid::regclass, pgt_id);
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_lock(%L)',
+                       'pgt_ivm_before_trunc_' || pgt_id, relid::regclass, pgt_id);
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_refresh(%L)',
+                       'pgt_ivm_after_' || pgt_id, relid::regclass, pgt_id);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_refresh(%L)',
+                       'pgt_ivm_after_trunc_' || pgt_id, relid::regclass, pgt_id);
+    END LOOP;
+END $$;
