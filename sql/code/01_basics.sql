@@ -23,11 +23,30 @@ CREATE OR REPLACE FUNCTION pgtrickle.pg_trickle_hash_multi(inputs text[]) RETURN
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT pg_catalog.hashtextextended(COALESCE(inputs::text, ''), 5871781006564002453) $$;
 
--- A GUC with a default: ALTER DATABASE … SET pg_trickle.x = … is honoured.
-CREATE OR REPLACE FUNCTION pgtrickle._setting(name text, default_value text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT COALESCE(NULLIF(pg_catalog.current_setting('pg_trickle.' || name, true), ''), default_value)
-$$;
+-- A pg_trickle.* setting as the catalog reads it: ALTER DATABASE … SET
+-- pg_trickle.x = … (or a session SET) is honoured, else the default below —
+-- the one place the SQL side writes these defaults (configuration.md). An
+-- unknown name is a bug and raises.
+CREATE OR REPLACE FUNCTION pgtrickle._setting(name text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    value text := NULLIF(pg_catalog.current_setting('pg_trickle.' || name, true), '');
+BEGIN
+    IF value IS NOT NULL THEN
+        RETURN value;
+    END IF;
+    value := CASE name
+        WHEN 'min_schedule_seconds'          THEN '1'
+        WHEN 'max_consecutive_errors'        THEN '3'
+        WHEN 'differential_max_change_ratio' THEN '0.15'
+        WHEN 'alert_repeat_seconds'          THEN '300'
+        WHEN 'buffer_alert_threshold'        THEN '1000000'
+    END;
+    IF value IS NULL THEN
+        RAISE EXCEPTION 'internal error: pg_trickle.% has no default in pgtrickle._setting', name USING ERRCODE = 'XX000';
+    END IF;
+    RETURN value;
+END $$;
 
 -- The pgtrickle release that installed this catalog (package.json's version,
 -- recorded by the installer). version() keeps answering pg_trickle's 0.14.0

@@ -43,14 +43,16 @@ DECLARE
 BEGIN
     IF expr LIKE '@%' THEN
         IF lower(expr) NOT IN ('@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly') THEN
-            RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': unknown alias (expected @yearly, @annually, @monthly, @weekly, @daily or @hourly)', expr;
+            RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': unknown alias (expected @yearly, @annually, @monthly, @weekly, @daily or @hourly)', expr
+                USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
         END IF;
         RETURN;
     END IF;
     fields := regexp_split_to_array(btrim(expr), '\s+');
     IF array_length(fields, 1) NOT IN (5, 6) THEN
         RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds, got %',
-            expr, array_length(fields, 1);
+            expr, array_length(fields, 1)
+            USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
     END IF;
     offs := CASE WHEN array_length(fields, 1) = 5 THEN 1 ELSE 0 END;
     FOR i IN 1 .. array_length(fields, 1) LOOP
@@ -58,13 +60,15 @@ BEGIN
             -- jan..dec and sun..sat are accepted as names
             part := regexp_replace(item, '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)', '1', 'g');
             IF part !~ '^(\*|\?|L|[0-9]+(-[0-9]+)?|[0-9]+#[1-5]|[0-9]*L|[0-9]+W)(/[0-9]+)?$' THEN
-                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': bad % field ''%''', expr, names[i + offs], fields[i];
+                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': bad % field ''%''', expr, names[i + offs], fields[i]
+                    USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
             END IF;
             FOR n IN SELECT (regexp_matches(regexp_replace(part, '/[0-9]+$', ''), '[0-9]+', 'g'))[1] LOOP
                 IF part ~ '#' THEN EXIT; END IF;
                 IF n::int < lo[i + offs] OR n::int > hi[i + offs] THEN
                     RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': % value % is outside %..%',
-                        expr, names[i + offs], n, lo[i + offs], hi[i + offs];
+                        expr, names[i + offs], n, lo[i + offs], hi[i + offs]
+                        USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
                 END IF;
             END LOOP;
         END LOOP;
@@ -77,17 +81,18 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v       text := btrim(schedule);
     seconds bigint;
-    minimum bigint := pgtrickle._setting('min_schedule_seconds', '1')::bigint;
+    minimum bigint := pgtrickle._setting('min_schedule_seconds')::bigint;
 BEGIN
     IF schedule IS NULL THEN
-        RAISE EXCEPTION 'invalid argument: use ''calculated'' instead of NULL to set CALCULATED schedule';
+        RAISE EXCEPTION 'invalid argument: use ''calculated'' instead of NULL to set CALCULATED schedule'
+            USING ERRCODE = '22023', HINT = 'Pass schedule => ''calculated'', or omit the argument.';
     END IF;
     IF lower(v) = 'calculated' THEN
         RETURN NULL;
     END IF;
     IF v = '' THEN
         RAISE EXCEPTION 'invalid argument: invalid schedule '''': empty'
-            USING HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
+            USING ERRCODE = '22023', HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
     END IF;
     IF v LIKE '@%' OR v ~ '\s' THEN
         PERFORM pgtrickle._validate_cron(v);
@@ -100,11 +105,11 @@ BEGIN
                  WHEN v ~ '(^|[smhdw])[smhdw]' THEN 'a number is missing before a unit'
                  WHEN v ~ '[0-9]$' THEN 'trailing digits without a unit'
                  ELSE 'unknown unit (use s, m, h, d or w)' END
-            USING HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
+            USING ERRCODE = '22023', HINT = 'Use a duration like ''30s'', ''5m'', ''1h30m'', a cron expression like ''*/5 * * * *'', or ''calculated''.';
     END IF;
     IF seconds < minimum THEN
         RAISE EXCEPTION 'invalid argument: schedule must be at least %s, got %s', minimum, seconds
-            USING HINT = 'Lower pg_trickle.min_schedule_seconds or choose a longer schedule.';
+            USING ERRCODE = '22023', HINT = 'Lower pg_trickle.min_schedule_seconds or choose a longer schedule.';
     END IF;
     RETURN v;
 END $$;
@@ -120,7 +125,8 @@ BEGIN
     END IF;
     IF v NOT IN ('AUTO', 'FULL', 'DIFFERENTIAL', 'IMMEDIATE') THEN
         RAISE EXCEPTION 'invalid argument: unknown refresh mode: %. Must be ''AUTO'', ''FULL'', ''DIFFERENTIAL'', or ''IMMEDIATE''',
-            COALESCE(refresh_mode, 'NULL');
+            COALESCE(refresh_mode, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Use refresh_mode => ''AUTO'', ''FULL'', ''DIFFERENTIAL'' or ''IMMEDIATE''.';
     END IF;
     RETURN v;
 END $$;
@@ -133,7 +139,8 @@ BEGIN
     END IF;
     IF NOT lower(btrim(value)) = ANY (allowed) THEN
         RAISE EXCEPTION 'invalid argument: invalid % value: ''%'' (expected %)', what, value,
-            (SELECT string_agg(quote_literal(a), ', ') FROM unnest(allowed) a);
+            (SELECT string_agg(quote_literal(a), ', ') FROM unnest(allowed) a)
+            USING ERRCODE = '22023';
     END IF;
     RETURN lower(btrim(value));
 END $$;

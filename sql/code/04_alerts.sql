@@ -13,7 +13,7 @@ BEGIN
     END IF;
     PERFORM pg_catalog.pg_notify('pg_trickle_alert', left((
         jsonb_build_object('event', event, 'pgt_schema', st.pgt_schema, 'pgt_name', st.pgt_name,
-                           'st', st.pgt_schema || '.' || st.pgt_name) || extra)::text, 7900));
+                           'st', pgtrickle._qualified(st)) || extra)::text, 7900));
 END $$;
 
 -- Wakes the coordinator after a catalog change (create/alter/drop/compile request).
@@ -28,8 +28,8 @@ $$;
 CREATE OR REPLACE FUNCTION pgtrickle._periodic_alerts() RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
-    repeat_after interval := make_interval(secs => pgtrickle._setting('alert_repeat_seconds', '300')::int);
-    buffer_threshold bigint := pgtrickle._setting('buffer_alert_threshold', '1000000')::bigint;
+    repeat_after interval := make_interval(secs => pgtrickle._setting('alert_repeat_seconds')::int);
+    buffer_threshold bigint := pgtrickle._setting('buffer_alert_threshold')::bigint;
     sent int := 0;
     r record;
 BEGIN

@@ -84,7 +84,7 @@ BEGIN
                needs_reinit = false, updated_at = now()
          WHERE s.pgt_id = st.pgt_id RETURNING * INTO st;
     WHEN 'refresh_failed' THEN
-        max_errors := pgtrickle._setting('max_consecutive_errors', '3')::int;
+        max_errors := pgtrickle._setting('max_consecutive_errors')::int;
         next_status := CASE WHEN NOT pgtrickle._is_retryable(detail ->> 'sqlstate') THEN 'ERROR'
                             WHEN st.consecutive_errors + 1 >= max_errors THEN 'SUSPENDED'
                             ELSE st.status END;

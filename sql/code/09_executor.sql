@@ -69,7 +69,8 @@ BEGIN
     was_full_fallback := false;
     SELECT * INTO plan FROM pgtrickle.pgt_coord_plans p WHERE p.pgt_id = st.pgt_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'internal error: stream table %.% has no refresh plan', st.pgt_schema, st.pgt_name;
+        RAISE EXCEPTION 'internal error: stream table % has no refresh plan', pgtrickle._qualified(st)
+            USING ERRCODE = 'XX000';
     END IF;
     fully_captured := NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
                                    WHERE d.pgt_id = st.pgt_id AND d.source_type IN ('MATVIEW', 'FOREIGN_TABLE'));
@@ -87,7 +88,7 @@ BEGIN
     delta_row_count := pending.pending;
 
     IF NOT needs_full AND st.refresh_mode IN ('DIFFERENTIAL', 'IMMEDIATE') AND plan.differential_sql IS NOT NULL THEN
-        threshold := COALESCE(st.auto_threshold, pgtrickle._setting('differential_max_change_ratio', '0.15')::double precision);
+        threshold := COALESCE(st.auto_threshold, pgtrickle._setting('differential_max_change_ratio')::double precision);
         IF pending.has_truncate OR pending.max_ratio > threshold THEN
             was_full_fallback := true;   -- TRUNCATE, or so many changes that recomputing is cheaper
         ELSE
@@ -156,7 +157,7 @@ DECLARE
 BEGIN
     IF pg_is_in_recovery() THEN
         RAISE EXCEPTION 'Cannot refresh stream tables on a read replica'
-            USING HINT = 'Run refreshes against the primary.';
+            USING ERRCODE = '25006', HINT = 'Run refreshes against the primary.';
     END IF;
     IF initiated_by = 'SCHEDULER' THEN
         IF NOT pg_try_advisory_xact_lock(pgtrickle._refresh_lock_key(), pgt_id::int) THEN
@@ -170,16 +171,18 @@ BEGIN
         IF initiated_by = 'SCHEDULER' THEN
             RETURN 'SKIPPED';   -- dropped since the scheduler looked
         END IF;
-        RAISE EXCEPTION 'stream table not found: pgt_id %', pgt_id;
+        RAISE EXCEPTION 'stream table not found: pgt_id %', pgt_id
+            USING ERRCODE = '42704', HINT = 'It was dropped; list stream tables with: SELECT * FROM pgtrickle.pgt_status();';
     END IF;
     IF st.status IN ('SUSPENDED', 'ERROR') AND initiated_by <> 'INITIAL' THEN
         IF initiated_by IN ('SCHEDULER', 'IMMEDIATE') THEN
             RETURN 'SKIPPED';
         END IF;
-        RAISE EXCEPTION 'stream table %.% is %; use pgtrickle.resume_stream_table(%) first',
-            st.pgt_schema, st.pgt_name, CASE st.status WHEN 'ERROR' THEN 'in error state' ELSE 'suspended' END,
+        RAISE EXCEPTION 'stream table % is %; use pgtrickle.resume_stream_table(%) first',
+            pgtrickle._qualified(st), CASE st.status WHEN 'ERROR' THEN 'in error state' ELSE 'suspended' END,
             quote_literal(pgtrickle._qualified(st))
-            USING DETAIL = COALESCE('Last error: ' || st.last_error_message, 'No error message was recorded.');
+            USING ERRCODE = '55000', DETAIL = COALESCE('Last error: ' || st.last_error_message, 'No error message was recorded.'),
+                  HINT = format('Fix the cause, then run: SELECT pgtrickle.resume_stream_table(%L);', pgtrickle._qualified(st));
     END IF;
 
     IF initiated_by = 'SCHEDULER' THEN

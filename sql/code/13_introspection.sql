@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION pgtrickle.pgt_status()
 RETURNS TABLE(name TEXT, status TEXT, refresh_mode TEXT, is_populated bool, consecutive_errors INT,
               schedule TEXT, data_timestamp timestamptz, staleness interval, scc_id INT)
 LANGUAGE sql STABLE AS $$
-    SELECT s.pgt_schema || '.' || s.pgt_name, s.status, s.refresh_mode, s.is_populated, s.consecutive_errors,
+    SELECT pgtrickle._qualified(s), s.status, s.refresh_mode, s.is_populated, s.consecutive_errors,
            s.schedule, s.data_timestamp, now() - s.data_timestamp, s.scc_id
       FROM pgtrickle.pgt_stream_tables s
      ORDER BY s.pgt_schema, s.pgt_name
@@ -89,7 +89,7 @@ DECLARE
 BEGIN
     SELECT * INTO plan FROM pgtrickle.pgt_coord_plans p WHERE p.pgt_id = st.pgt_id;
     RETURN QUERY VALUES
-        ('pgt_name', st.pgt_schema || '.' || st.pgt_name),
+        ('pgt_name', pgtrickle._qualified(st)),
         ('defining_query', st.defining_query),
         ('refresh_mode', st.refresh_mode),
         ('requested_mode', plan.requested_mode),
@@ -105,7 +105,7 @@ BEGIN
                                             ELSE 'change by a FULL refresh until the coordinator has compiled a plan' END
                                   WHEN plan.plan_kind = 'COMPILED' AND st.refresh_mode = 'DIFFERENTIAL'
                                   THEN 'DIFFERENTIAL (' || (plan.plan ->> 'strategy') || ' storage); FULL when more than '
-                                       || COALESCE(st.auto_threshold::text, pgtrickle._setting('differential_max_change_ratio', '0.15'))
+                                       || COALESCE(st.auto_threshold::text, pgtrickle._setting('differential_max_change_ratio'))
                                        || ' of a source changed or after a TRUNCATE'
                                   WHEN st.refresh_mode = 'DIFFERENTIAL' AND plan.compile_error IS NULL
                                   THEN 'FULL until the coordinator has compiled a DIFFERENTIAL plan'
