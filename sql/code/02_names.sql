@@ -12,13 +12,14 @@ DECLARE
     parts text[];
 BEGIN
     IF name IS NULL OR btrim(name) = '' THEN
-        RAISE EXCEPTION 'invalid argument: stream table name must not be empty';
+        RAISE EXCEPTION 'invalid argument: stream table name must not be empty'
+            USING ERRCODE = '22023', HINT = 'Pass the stream table''s name, e.g. ''order_totals'' or ''analytics.order_totals''.';
     END IF;
     BEGIN
         parts := pg_catalog.parse_ident(name);
     EXCEPTION WHEN OTHERS THEN
         RAISE EXCEPTION 'invalid argument: invalid stream table name %: %', pg_catalog.quote_literal(name), SQLERRM
-            USING HINT = 'Use a plain identifier such as order_totals, a qualified one such as analytics.order_totals, or double quotes for other characters: ''"Order Totals"''.';
+            USING ERRCODE = '22023', HINT = 'Use a plain identifier such as order_totals, a qualified one such as analytics.order_totals, or double quotes for other characters: ''"Order Totals"''.';
     END;
     IF array_length(parts, 1) = 1 THEN
         schema_name := COALESCE(current_schema(), 'public');
@@ -27,13 +28,16 @@ BEGIN
         schema_name := parts[1];
         table_name := parts[2];
     ELSE
-        RAISE EXCEPTION 'invalid argument: invalid stream table name %: expected name or schema.name', pg_catalog.quote_literal(name);
+        RAISE EXCEPTION 'invalid argument: invalid stream table name %: expected name or schema.name', pg_catalog.quote_literal(name)
+            USING ERRCODE = '22023', HINT = 'Double-quote a name that contains a dot: ''"a.b"'' or ''analytics."a.b"''.';
     END IF;
     IF octet_length(table_name) > 63 THEN
-        RAISE EXCEPTION 'invalid argument: invalid stream table name %: longer than 63 bytes', pg_catalog.quote_literal(name);
+        RAISE EXCEPTION 'invalid argument: invalid stream table name %: longer than 63 bytes', pg_catalog.quote_literal(name)
+            USING ERRCODE = '22023', HINT = 'Choose a name of at most 63 bytes.';
     END IF;
     IF table_name LIKE '\_\_pgt\_%' THEN
-        RAISE EXCEPTION 'invalid argument: invalid stream table name %: the prefix __pgt_ is reserved', pg_catalog.quote_literal(name);
+        RAISE EXCEPTION 'invalid argument: invalid stream table name %: the prefix __pgt_ is reserved', pg_catalog.quote_literal(name)
+            USING ERRCODE = '22023', HINT = 'Choose a name that does not start with __pgt_.';
     END IF;
 END $$;
 
@@ -47,8 +51,8 @@ BEGIN
     SELECT * INTO st FROM pgtrickle.pgt_stream_tables
      WHERE pgt_schema = r.schema_name AND pgt_name = r.table_name;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'stream table not found: %.%', r.schema_name, r.table_name
-            USING HINT = 'List stream tables with: SELECT * FROM pgtrickle.pgt_status();';
+        RAISE EXCEPTION 'stream table not found: %', format('%I.%I', r.schema_name, r.table_name)
+            USING ERRCODE = '42704', HINT = 'List stream tables with: SELECT * FROM pgtrickle.pgt_status();';
     END IF;
     RETURN st;
 END $$;

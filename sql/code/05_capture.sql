@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION pgtrickle._guard_stream_table_dml() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF COALESCE(current_setting('pg_trickle.internal_refresh', true), '') <> 'true' THEN
-        RAISE EXCEPTION 'Direct DML on stream table %.% is not allowed', TG_TABLE_SCHEMA, TG_TABLE_NAME
+        RAISE EXCEPTION 'Direct DML on stream table % is not allowed', format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
             USING HINT = 'Stream tables are maintained by pgtrickle; change the source tables, or use pgtrickle.refresh_stream_table / alter_stream_table.',
                   ERRCODE = '42501';
     END IF;
@@ -179,7 +179,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = relid AND attnum > 0 AND NOT attisdropped
                                             AND octet_length('new_' || attname) > 63) THEN
         RAISE EXCEPTION 'invalid argument: source table % has a column name longer than 59 bytes, which cannot be captured', source
-            USING HINT = 'Rename the column or read it through a view with a shorter alias.';
+            USING ERRCODE = '22023', HINT = 'Rename the column or read it through a view with a shorter alias.';
     END IF;
     SELECT string_agg(format('%I %s, %I %s', 'new_' || attname, format_type(atttypid, atttypmod),
                                              'old_' || attname, format_type(atttypid, atttypmod)), ', ' ORDER BY attnum)

@@ -25,7 +25,7 @@ CREATE OR REPLACE FUNCTION pgtrickle._ivm_refresh() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
     IF current_query() ~* '^\s*(with\s.*\s)?merge\s' THEN
-        RAISE EXCEPTION 'MERGE into %.% is not supported while an IMMEDIATE stream table reads it', TG_TABLE_SCHEMA, TG_TABLE_NAME
+        RAISE EXCEPTION 'MERGE into % is not supported while an IMMEDIATE stream table reads it', format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
             USING ERRCODE = '0A000',
                   HINT = 'Use INSERT … ON CONFLICT, UPDATE and DELETE statements, or switch the stream table to DIFFERENTIAL.';
     END IF;

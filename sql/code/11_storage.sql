@@ -26,11 +26,11 @@ BEGIN
         position := position + 1;
         IF col ->> 'name' LIKE '\_\_pgt\_%' THEN
             RAISE EXCEPTION 'invalid argument: output column "%" uses the reserved prefix __pgt_', col ->> 'name'
-                USING HINT = 'Rename the column with an alias.';
+                USING ERRCODE = '22023', HINT = 'Rename the column with an alias.';
         END IF;
         IF col ->> 'name' = '?column?' THEN
             RAISE EXCEPTION 'invalid argument: output column % of the defining query has no name', position
-                USING HINT = 'Give every computed column an alias, e.g. SELECT a + b AS total.';
+                USING ERRCODE = '22023', HINT = 'Give every computed column an alias, e.g. SELECT a + b AS total.';
         END IF;
         defs := defs || format(', %I %s%s', col ->> 'name', col ->> 'type',
                                COALESCE(' COLLATE ' || (col ->> 'collation'), ''));
@@ -57,7 +57,7 @@ BEGIN
         END IF;
         IF src ->> 'persistence' = 't' THEN
             RAISE EXCEPTION 'invalid argument: the defining query reads temporary table %', src ->> 'name'
-                USING HINT = 'Stream tables are maintained by other sessions and cannot read temporary tables.';
+                USING ERRCODE = '22023', HINT = 'Stream tables are maintained by other sessions and cannot read temporary tables.';
         END IF;
         INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, column_snapshot, schema_fingerprint)
         SELECT _attach_sources.pgt_id, (src ->> 'relid')::oid, kind,

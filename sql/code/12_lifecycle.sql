@@ -24,10 +24,10 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s
                 WHERE s.pgt_schema = target_name.schema_name AND s.pgt_name = target_name.table_name) THEN
         IF if_not_exists THEN
-            RAISE INFO 'Stream table %.% already exists — skipping creation.', target_name.schema_name, target_name.table_name;
+            RAISE INFO 'Stream table % already exists — skipping creation.', format('%I.%I', target_name.schema_name, target_name.table_name);
             RETURN;
         END IF;
-        RAISE EXCEPTION 'stream table already exists: %.%', target_name.schema_name, target_name.table_name
+        RAISE EXCEPTION 'stream table already exists: %', format('%I.%I', target_name.schema_name, target_name.table_name)
             USING ERRCODE = '42P07', HINT = 'Use create_or_replace_stream_table to change it, or drop_stream_table first.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_name.schema_name) THEN
@@ -46,30 +46,32 @@ BEGIN
     v_diamond := COALESCE(pgtrickle._validate_choice(diamond_consistency, ARRAY['none', 'atomic'], 'diamond_consistency'), 'atomic');
     v_policy := COALESCE(pgtrickle._validate_choice(diamond_schedule_policy, ARRAY['fastest', 'slowest'], 'diamond_schedule_policy'), 'fastest');
     IF v_policy = 'slowest' AND v_diamond = 'none' THEN
-        RAISE EXCEPTION 'invalid argument: diamond_schedule_policy ''slowest'' requires diamond_consistency ''atomic''';
+        RAISE EXCEPTION 'invalid argument: diamond_schedule_policy ''slowest'' requires diamond_consistency ''atomic'''
+            USING ERRCODE = '22023', HINT = 'Use diamond_consistency => ''atomic'', or diamond_schedule_policy => ''fastest''.';
     END IF;
     v_cdc := pgtrickle._validate_choice(cdc_mode, ARRAY['auto', 'trigger', 'wal'], 'cdc_mode');
     IF v_cdc = 'wal' THEN
         RAISE EXCEPTION 'invalid argument: cdc_mode = ''wal'' is not supported by pgtrickle; changes are captured by statement triggers'
-            USING HINT = 'Omit cdc_mode or use ''trigger''.';
+            USING ERRCODE = '0A000', HINT = 'Omit cdc_mode or use ''trigger''.';
     END IF;
     IF append_only THEN
         RAISE EXCEPTION 'invalid argument: append_only is not supported by this pgtrickle version'
-            USING HINT = 'Omit append_only; DIFFERENTIAL refreshes of insert-only sources are already proportional to the inserts.';
+            USING ERRCODE = '0A000', HINT = 'Omit append_only; DIFFERENTIAL refreshes of insert-only sources are already proportional to the inserts.';
     END IF;
     IF partition_by IS NOT NULL THEN
         RAISE EXCEPTION 'invalid argument: partition_by is not supported by this pgtrickle version'
-            USING HINT = 'Omit partition_by.';
+            USING ERRCODE = '0A000', HINT = 'Omit partition_by.';
     END IF;
     IF max_differential_joins < 0 OR max_delta_fraction < 0 THEN
-        RAISE EXCEPTION 'invalid argument: max_differential_joins and max_delta_fraction must not be negative';
+        RAISE EXCEPTION 'invalid argument: max_differential_joins and max_delta_fraction must not be negative'
+            USING ERRCODE = '22023', HINT = 'Use 0 for no limit.';
     END IF;
 
     analysis := pgtrickle._analyze_query(query);
     IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(analysis -> 'sources') e
                     WHERE e ->> 'source_type' IN ('TABLE', 'STREAM_TABLE', 'MATVIEW', 'FOREIGN_TABLE')) THEN
         RAISE EXCEPTION 'invalid argument: the defining query must read at least one table'
-            USING HINT = 'A stream table follows changes to tables; a query without a FROM clause never changes.';
+            USING ERRCODE = '22023', HINT = 'A stream table follows changes to tables; a query without a FROM clause never changes.';
     END IF;
     IF analysis ->> 'volatility' = 'v' AND v_mode IN ('AUTO', 'DIFFERENTIAL') THEN
         RAISE EXCEPTION 'unsupported operator for DIFFERENTIAL mode: Defining query contains volatile expressions (e.g., random(), clock_timestamp(), or custom volatile functions)'
@@ -99,7 +101,7 @@ BEGIN
         PERFORM pgtrickle._refresh(new_id, 'INITIAL');
     END IF;
     PERFORM pgtrickle._signal_coordinator('create', new_id);
-    RAISE INFO 'Stream table %.% created (pgt_id=%, mode=%, initialized=%)', target_name.schema_name, target_name.table_name,
+    RAISE INFO 'Stream table % created (pgt_id=%, mode=%, initialized=%)', format('%I.%I', target_name.schema_name, target_name.table_name),
         new_id, CASE WHEN v_mode = 'AUTO' THEN 'DIFFERENTIAL' ELSE v_mode END, COALESCE(initialize, true);
 END $$;
 
@@ -170,15 +172,15 @@ BEGIN
     PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
     PERFORM pgtrickle._detach_sources(st.pgt_id);
     IF NOT same_columns AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = st.pgt_relid) THEN
-        RAISE EXCEPTION 'invalid argument: the new query of %.% changes its output columns, and other stream tables read it', st.pgt_schema, st.pgt_name
-            USING HINT = 'Keep the output columns (names and types), or drop the stream tables that read this one first.';
+        RAISE EXCEPTION 'invalid argument: the new query of % changes its output columns, and other stream tables read it', pgtrickle._qualified(st)
+            USING ERRCODE = '55006', HINT = 'Keep the output columns (names and types), or drop the stream tables that read this one first.';
     END IF;
     IF same_columns THEN
         storage := st.pgt_relid::regclass;
     ELSE
         PERFORM pgtrickle._internal_ddl(format('DROP TABLE %I.%I', st.pgt_schema, st.pgt_name));
         storage := pgtrickle._create_storage(st.pgt_schema, st.pgt_name, analysis);
-        RAISE WARNING 'stream table %.%: the output columns changed, so the storage table was recreated', st.pgt_schema, st.pgt_name;
+        RAISE WARNING 'stream table %: the output columns changed, so the storage table was recreated', pgtrickle._qualified(st);
     END IF;
     UPDATE pgtrickle.pgt_stream_tables s
        SET pgt_relid = storage, defining_query = analysis ->> 'defining_query', original_query = query,
@@ -229,28 +231,35 @@ BEGIN
     v_tier := pgtrickle._validate_choice(tier, ARRAY['hot', 'warm', 'cold', 'frozen'], 'tier');
     v_fuse := pgtrickle._validate_choice(fuse, ARRAY['off', 'on', 'auto'], 'fuse');
     IF fuse_ceiling IS NOT NULL AND fuse_ceiling <= 0 THEN
-        RAISE EXCEPTION 'invalid argument: fuse_ceiling must be a positive integer';
+        RAISE EXCEPTION 'invalid argument: fuse_ceiling must be a positive integer'
+            USING ERRCODE = '22023';
     END IF;
     IF fuse_sensitivity IS NOT NULL AND fuse_sensitivity <= 0 THEN
-        RAISE EXCEPTION 'invalid argument: fuse_sensitivity must be a positive integer';
+        RAISE EXCEPTION 'invalid argument: fuse_sensitivity must be a positive integer'
+            USING ERRCODE = '22023';
     END IF;
     v_diamond := pgtrickle._validate_choice(diamond_consistency, ARRAY['none', 'atomic'], 'diamond_consistency');
     v_policy := pgtrickle._validate_choice(diamond_schedule_policy, ARRAY['fastest', 'slowest'], 'diamond_schedule_policy');
     IF COALESCE(v_policy, st.diamond_schedule_policy) = 'slowest' AND COALESCE(v_diamond, st.diamond_consistency) = 'none' THEN
-        RAISE EXCEPTION 'invalid argument: diamond_schedule_policy ''slowest'' requires diamond_consistency ''atomic''';
+        RAISE EXCEPTION 'invalid argument: diamond_schedule_policy ''slowest'' requires diamond_consistency ''atomic'''
+            USING ERRCODE = '22023', HINT = 'Use diamond_consistency => ''atomic'', or diamond_schedule_policy => ''fastest''.';
     END IF;
     v_cdc := pgtrickle._validate_choice(cdc_mode, ARRAY['auto', 'trigger', 'wal'], 'cdc_mode');
     IF v_cdc = 'wal' THEN
-        RAISE EXCEPTION 'invalid argument: cdc_mode = ''wal'' is not supported by pgtrickle; changes are captured by statement triggers';
+        RAISE EXCEPTION 'invalid argument: cdc_mode = ''wal'' is not supported by pgtrickle; changes are captured by statement triggers'
+            USING ERRCODE = '0A000', HINT = 'Omit cdc_mode or use ''trigger''.';
     END IF;
     IF append_only THEN
-        RAISE EXCEPTION 'invalid argument: append_only is not supported by this pgtrickle version';
+        RAISE EXCEPTION 'invalid argument: append_only is not supported by this pgtrickle version'
+            USING ERRCODE = '0A000', HINT = 'Omit append_only.';
     END IF;
     IF partition_by IS NOT NULL AND partition_by <> '' THEN
-        RAISE EXCEPTION 'invalid argument: partition_by is not supported by this pgtrickle version';
+        RAISE EXCEPTION 'invalid argument: partition_by is not supported by this pgtrickle version'
+            USING ERRCODE = '0A000', HINT = 'Omit partition_by.';
     END IF;
     IF max_differential_joins < 0 OR max_delta_fraction < 0 THEN
-        RAISE EXCEPTION 'invalid argument: max_differential_joins and max_delta_fraction must not be negative';
+        RAISE EXCEPTION 'invalid argument: max_differential_joins and max_delta_fraction must not be negative'
+            USING ERRCODE = '22023', HINT = 'Use 0 for no limit.';
     END IF;
     IF v_mode = 'DIFFERENTIAL' AND query IS NULL AND st.functions_used IS NOT NULL
        AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id)
@@ -280,7 +289,7 @@ BEGIN
         -- Storage keeps its rows; the next refresh is FULL under the new plan.
         PERFORM pgtrickle._reset_plan(st.pgt_id, v_requested);
         UPDATE pgtrickle.pgt_coord_plans p SET storage_matches_plan = true WHERE p.pgt_id = st.pgt_id;
-        RAISE NOTICE 'stream table %.%: refresh mode changed from % to %', st.pgt_schema, st.pgt_name, st.refresh_mode, v_mode;
+        RAISE NOTICE 'stream table %: refresh mode changed from % to %', pgtrickle._qualified(st), st.refresh_mode, v_mode;
     END IF;
     IF v_tier IS NOT NULL AND v_tier <> st.refresh_tier THEN
         IF v_tier IN ('cold', 'frozen') THEN
@@ -368,7 +377,7 @@ BEGIN
         OR lower(cdc_mode) IS DISTINCT FROM st.requested_cdc_mode
         OR COALESCE(pooler_compatibility_mode, false) <> st.pooler_compatibility_mode;
     IF NOT query_changed AND NOT config_changed THEN
-        RAISE INFO 'Stream table %.% already exists with identical definition — no changes made.', st.pgt_schema, st.pgt_name;
+        RAISE INFO 'Stream table % already exists with identical definition — no changes made.', pgtrickle._qualified(st);
         RETURN;
     END IF;
     PERFORM pgtrickle.alter_stream_table(name,
@@ -381,7 +390,7 @@ BEGIN
         pooler_compatibility_mode => pooler_compatibility_mode,
         max_differential_joins => max_differential_joins,
         max_delta_fraction => max_delta_fraction);
-    RAISE INFO 'Stream table %.% replaced (query_changed=%, config_changed=%)', st.pgt_schema, st.pgt_name, query_changed, config_changed;
+    RAISE INFO 'Stream table % replaced (query_changed=%, config_changed=%)', pgtrickle._qualified(st), query_changed, config_changed;
 END $$;
 
 -- Drops the stream table and, first, every stream table that reads it.
@@ -396,7 +405,7 @@ BEGIN
         SELECT s.* FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = d.pgt_id
          WHERE d.source_relid = st.pgt_relid AND s.pgt_id <> st.pgt_id
     LOOP
-        RAISE NOTICE 'dropping stream table %.%, which reads %.%', dependent.pgt_schema, dependent.pgt_name, st.pgt_schema, st.pgt_name;
+        RAISE NOTICE 'dropping stream table %, which reads %', pgtrickle._qualified(dependent), pgtrickle._qualified(st);
         PERFORM pgtrickle.drop_stream_table(pgtrickle._qualified(dependent));
     END LOOP;
     PERFORM pgtrickle._drop_ivm_triggers(st.pgt_id);
@@ -407,7 +416,7 @@ BEGIN
     EXECUTE format('DROP TABLE %I.%I', st.pgt_schema, st.pgt_name);
     DELETE FROM pgtrickle.pgt_coord_refresh_stats s WHERE s.pgt_id = st.pgt_id;
     PERFORM pgtrickle._signal_coordinator('drop', st.pgt_id);
-    RAISE INFO 'Stream table %.% dropped (pgt_id=%)', st.pgt_schema, st.pgt_name, st.pgt_id;
+    RAISE INFO 'Stream table % dropped (pgt_id=%)', pgtrickle._qualified(st), st.pgt_id;
 END $$;
 
 CREATE OR REPLACE FUNCTION pgtrickle.resume_stream_table(name TEXT) RETURNS void
@@ -417,8 +426,9 @@ DECLARE
     previous text := st.status;
 BEGIN
     IF st.status NOT IN ('SUSPENDED', 'ERROR') THEN
-        RAISE EXCEPTION 'invalid argument: stream table %.% is not suspended or in error state (current status: %)',
-            st.pgt_schema, st.pgt_name, st.status;
+        RAISE EXCEPTION 'invalid argument: stream table % is not suspended or in error state (current status: %)',
+            pgtrickle._qualified(st), st.status
+            USING ERRCODE = '55000', HINT = 'Only a SUSPENDED or ERROR stream table can be resumed; suspend one with alter_stream_table(name, status => ''SUSPENDED'').';
     END IF;
     st := pgtrickle._transition(st.pgt_id, 'resume');
     PERFORM pgtrickle._alert('resumed', st, jsonb_build_object('previous_status', previous));

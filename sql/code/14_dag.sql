@@ -19,7 +19,7 @@ BEGIN
           JOIN pgtrickle.pgt_stream_tables c ON c.pgt_id = d.pgt_id
          WHERE NOT c.pgt_id = ANY (downstream.path)
     )
-    SELECT (SELECT string_agg(s.pgt_schema || '.' || s.pgt_name, ' -> ' ORDER BY p.ord)
+    SELECT (SELECT string_agg(pgtrickle._qualified(s), ' -> ' ORDER BY p.ord)
               FROM unnest(downstream.path || downstream.path[1]) WITH ORDINALITY AS p(id, ord)
               JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = p.id)
       INTO cycle
@@ -64,7 +64,7 @@ DECLARE
     children record;
     k int := 0;
     total int;
-    label text := st.pgt_schema || '.' || st.pgt_name;
+    label text := pgtrickle._qualified(st);
 BEGIN
     node := label; node_type := 'stream_table'; depth := level;
     status := st.status; refresh_mode := st.refresh_mode;
@@ -77,7 +77,7 @@ BEGIN
         UNION ALL
         SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id AND d.source_type IN ('TABLE', 'MATVIEW', 'FOREIGN_TABLE')) c;
     FOR children IN
-        SELECT 0 AS kind, c AS child, c.pgt_schema || '.' || c.pgt_name AS label
+        SELECT 0 AS kind, c AS child, pgtrickle._qualified(c) AS label
           FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables c ON c.pgt_id = d.pgt_id
          WHERE d.source_relid = st.pgt_relid
         UNION ALL
