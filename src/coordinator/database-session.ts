@@ -329,7 +329,7 @@ export class DatabaseSession {
     if (this.state !== 'running') return;
     await this.compilePendingPlans();
     const { rows: all } = await this.pool.query<CatalogRow>(`
-      SELECT s.pgt_id, s.pgt_schema || '.' || s.pgt_name AS name, s.schedule, s.last_refresh_at,
+      SELECT s.pgt_id, pgtrickle._qualified(s) AS name, s.schedule, s.last_refresh_at,
              s.refresh_tier, s.is_populated, s.consecutive_errors, s.status, s.refresh_mode,
              extract(epoch FROM now() - s.data_timestamp)::float8 AS staleness,
              CASE WHEN s.schedule IS NULL AND s.is_populated AND s.status IN ('ACTIVE', 'INITIALIZING')
@@ -413,7 +413,7 @@ export class DatabaseSession {
   /** The work for one stream table: itself, or its diamond group when it is a convergence point. */
   async workFor(pgtId: number): Promise<RefreshWork | null> {
     const { rows } = await this.pool.query<DagNode & { name: string }>(`
-      SELECT s.pgt_id::text, s.pgt_schema || '.' || s.pgt_name AS name, ${DAG_NODE_COLUMNS}
+      SELECT s.pgt_id::text, pgtrickle._qualified(s) AS name, ${DAG_NODE_COLUMNS}
         FROM pgtrickle.pgt_stream_tables s`);
     const me = rows.find((r) => r.pgt_id === String(pgtId));
     if (!me) return null;
