@@ -36,7 +36,8 @@ async function apiCall<T>(client: pg.ClientBase, call: () => Promise<T>): Promis
     return await call();
   } catch (raw) {
     const code = sqlStateOf(raw);
-    if (code === SqlState.SchemaMissing || code === '42883') {
+    // schema, function or table of the catalog missing: 3F000, 42883, 42P01
+    if (code === SqlState.SchemaMissing || code === '42883' || code === '42P01') {
       const missing = await client
         .query<{ missing: boolean }>("SELECT to_regnamespace('pgtrickle') IS NULL AS missing")
         .then((r) => r.rows[0]!.missing, () => false); // in an aborted transaction: not knowable here
@@ -143,7 +144,7 @@ export async function dropStreamTable(client: pg.ClientBase, name: string): Prom
 /** The same executor the scheduler runs (DESIGN D3). Returns the action taken. */
 export async function refreshStreamTable(client: pg.ClientBase, name: string): Promise<string> {
   const { rows } = await apiCall(client, () =>
-    client.query<{ action: string }>("SELECT pgtrickle._refresh((pgtrickle._find_stream_table($1)).pgt_id, 'MANUAL') AS action", [name]),
+    client.query<{ action: string }>("SELECT pgtrickle._refresh((pgtrickle._find_owned_stream_table($1)).pgt_id, 'MANUAL') AS action", [name]),
   );
   return rows[0]!.action;
 }

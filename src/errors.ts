@@ -83,12 +83,12 @@ export class SqlApiError extends PgTrickleError {
   readonly hint: string | undefined;
   readonly detail: string | undefined;
   constructor(code: ErrorCode, cause: unknown) {
-    const err = toError(cause) as Error & { code?: string; hint?: string; detail?: string };
-    super(code, err.message, { cause });
+    const fields = (typeof cause === 'object' && cause !== null ? cause : {}) as { message?: unknown; code?: unknown; hint?: unknown; detail?: unknown };
+    super(code, typeof fields.message === 'string' ? fields.message : toError(cause).message, { cause });
     this.name = 'SqlApiError';
-    this.sqlState = err.code ?? '';
-    this.hint = err.hint || undefined;
-    this.detail = err.detail || undefined;
+    this.sqlState = typeof fields.code === 'string' ? fields.code : '';
+    this.hint = typeof fields.hint === 'string' && fields.hint ? fields.hint : undefined;
+    this.detail = typeof fields.detail === 'string' && fields.detail ? fields.detail : undefined;
   }
 }
 
