@@ -7,3 +7,6 @@
 
 -- 0.2.0: the default moved into _setting(name) itself (one place for defaults).
 DROP FUNCTION IF EXISTS pgtrickle._setting(text, text);
+
+-- 0.2.0: the single-statement lexer, replaced by the server's parser (_check_single_select).
+DROP FUNCTION IF EXISTS pgtrickle._single_statement(text);

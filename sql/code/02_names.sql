@@ -57,5 +57,23 @@ BEGIN
     RETURN st;
 END $$;
 
+-- A stream table the caller may change: its owner — the owner of its storage
+-- table — or a member of that role, as ALTER TABLE requires (DESIGN D13).
+-- Reading status needs no ownership.
+CREATE OR REPLACE FUNCTION pgtrickle._find_owned_stream_table(name text) RETURNS pgtrickle.pgt_stream_tables
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    st pgtrickle.pgt_stream_tables := pgtrickle._find_stream_table(name);
+    owner_name name;
+BEGIN
+    SELECT c.relowner::regrole::name INTO owner_name FROM pg_catalog.pg_class c WHERE c.oid = st.pgt_relid;
+    IF NOT pg_catalog.pg_has_role(current_user, COALESCE(owner_name, current_user), 'MEMBER') THEN
+        RAISE EXCEPTION 'must be owner of stream table %', pgtrickle._qualified(st)
+            USING ERRCODE = '42501',
+                  HINT = format('The stream table belongs to role %s; ask its owner, or a member of that role.', quote_ident(owner_name));
+    END IF;
+    RETURN st;
+END $$;
+
 CREATE OR REPLACE FUNCTION pgtrickle._qualified(st pgtrickle.pgt_stream_tables) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT format('%I.%I', st.pgt_schema, st.pgt_name) $$;

@@ -26,8 +26,12 @@ BEGIN
     RETURN total;
 END $$;
 
--- Validates a cron expression the way the coordinator's scheduler (croner) reads it:
--- 5 fields, 6 with seconds, or an @alias.
+-- Validates a cron expression; accepts a subset of what the coordinator's
+-- scheduler (croner) reads, so every schedule stored is one it can run
+-- (test/schedule-grammar.test.ts checks the two against each other): 5 fields,
+-- 6 with seconds, or an @alias. Per field: *, ?, n, n-m (n <= m), any of them
+-- /step (1 <= step <= field maximum + 1), lists with commas, month and weekday
+-- names, L (last day of month), nL and n#k (weekday of the month, k 1..5).
 CREATE OR REPLACE FUNCTION pgtrickle._validate_cron(expr text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -35,40 +39,63 @@ DECLARE
     names  text[] := ARRAY['second', 'minute', 'hour', 'day of month', 'month', 'day of week'];
     lo     int[]  := ARRAY[0, 0, 0, 1, 1, 0];
     hi     int[]  := ARRAY[59, 59, 23, 31, 12, 7];
+    months text[] := ARRAY['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+    days   text[] := ARRAY['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
     offs   int;
+    f      int;
     i      int;
+    k      int;
     item   text;
-    part   text;
+    base   text;
+    step   text;
     n      text;
+    bad    text;
 BEGIN
     IF expr LIKE '@%' THEN
         IF lower(expr) NOT IN ('@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly') THEN
             RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': unknown alias (expected @yearly, @annually, @monthly, @weekly, @daily or @hourly)', expr
-                USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
+                USING ERRCODE = '22023';
         END IF;
         RETURN;
     END IF;
     fields := regexp_split_to_array(btrim(expr), '\s+');
     IF array_length(fields, 1) NOT IN (5, 6) THEN
         RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds, got %',
-            expr, array_length(fields, 1)
-            USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
+            expr, array_length(fields, 1) USING ERRCODE = '22023';
     END IF;
     offs := CASE WHEN array_length(fields, 1) = 5 THEN 1 ELSE 0 END;
     FOR i IN 1 .. array_length(fields, 1) LOOP
+        f := i + offs;
+        -- lower case: names and L are matched in lower case
         FOREACH item IN ARRAY string_to_array(lower(fields[i]), ',') LOOP
-            -- jan..dec and sun..sat are accepted as names
-            part := regexp_replace(item, '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)', '1', 'g');
-            IF part !~ '^(\*|\?|L|[0-9]+(-[0-9]+)?|[0-9]+#[1-5]|[0-9]*L|[0-9]+W)(/[0-9]+)?$' THEN
-                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': bad % field ''%''', expr, names[i + offs], fields[i]
-                    USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
+            IF f = 5 THEN
+                FOR k IN 1 .. 12 LOOP item := replace(item, months[k], k::text); END LOOP;
+            ELSIF f = 6 THEN
+                FOR k IN 1 .. 7 LOOP item := replace(item, days[k], (k - 1)::text); END LOOP;
             END IF;
-            FOR n IN SELECT (regexp_matches(regexp_replace(part, '/[0-9]+$', ''), '[0-9]+', 'g'))[1] LOOP
-                IF part ~ '#' THEN EXIT; END IF;
-                IF n::int < lo[i + offs] OR n::int > hi[i + offs] THEN
+            step := substring(item FROM '/([0-9]+)$');
+            base := regexp_replace(item, '/[0-9]+$', '');
+            bad := CASE
+                WHEN base !~ '^(\*|\?|l|[0-9]+(-[0-9]+)?|[0-9]+#[1-5]|[0-9]+l)$' THEN 'bad'
+                WHEN base = '?' AND f NOT IN (4, 6) THEN '''?'' is only allowed for day of month and day of week'
+                WHEN base = 'l' AND f <> 4 THEN '''L'' alone is only allowed for day of month'
+                WHEN base ~ '[#l]' AND base <> 'l' AND f <> 6 THEN '''#'' and ''nL'' are only allowed for day of week'
+                WHEN step IS NOT NULL AND (step::int = 0 OR step::int > hi[f] + 1) THEN format('step %s is outside 1..%s', step, hi[f] + 1)
+                WHEN step IS NOT NULL AND base ~ '[#l?]' THEN 'a step needs *, a number or a range'
+                WHEN base ~ '^[0-9]+-[0-9]+$' AND split_part(base, '-', 1)::int > split_part(base, '-', 2)::int
+                    THEN format('range %s starts after it ends', base)
+            END;
+            IF bad = 'bad' THEN
+                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': bad % field ''%''', expr, names[f], fields[i]
+                    USING ERRCODE = '22023';
+            ELSIF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': % field ''%'': %', expr, names[f], fields[i], bad
+                    USING ERRCODE = '22023';
+            END IF;
+            FOR n IN SELECT (regexp_matches(regexp_replace(base, '#[0-9]+$', ''), '[0-9]+', 'g'))[1] LOOP
+                IF n::int < lo[f] OR n::int > hi[f] THEN
                     RAISE EXCEPTION 'invalid argument: invalid cron expression ''%'': % value % is outside %..%',
-                        expr, names[i + offs], n, lo[i + offs], hi[i + offs]
-                        USING ERRCODE = '22023', HINT = 'A cron expression has 5 fields (minute hour day-of-month month day-of-week), e.g. ''*/5 * * * *'', or is one of @hourly, @daily, @weekly, @monthly, @yearly.';
+                        expr, names[f], n, lo[f], hi[f] USING ERRCODE = '22023';
                 END IF;
             END LOOP;
         END LOOP;

@@ -2,88 +2,30 @@
 --
 --
 
--- plpgsql EXECUTE runs every statement in a string, so the defining query is
--- lexed first: it must be exactly one statement. Returns the query without
--- trailing semicolons. Understands '…', E'…', "…", $tag$…$tag$, -- and /* */.
-CREATE OR REPLACE FUNCTION pgtrickle._single_statement(query text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
+-- plpgsql EXECUTE runs every statement in a string, so the defining query must
+-- be proved to be exactly one statement before it is embedded in any other
+-- SQL. The server's own parser decides: a cursor can only be opened over a
+-- single query that returns rows (SQLSTATE 42P11 otherwise). Parsing and
+-- opening execute nothing (the executor starts, no row is fetched), and the
+-- executor start checks the caller's SELECT privileges on everything the
+-- query reads — run as the caller, this is the privilege check of creation
+-- (a view's own privileges apply to what it reads). It replaces a hand-written
+-- lexer that two quoting tricks got past (test/security.test.ts).
+CREATE OR REPLACE FUNCTION pgtrickle._check_single_select(query text) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    i       int := 1;
-    n       int := length(query);
-    ch      text;
-    depth   int;
-    tag     text;
-    close_at int;
-    first_semicolon int := 0;
+    probe refcursor;
+    state text;
+    msg   text;
 BEGIN
-    WHILE i <= n LOOP
-        ch := substr(query, i, 1);
-        -- After the first top-level semicolon only whitespace, comments and more semicolons may follow.
-        IF first_semicolon > 0 AND ch !~ '\s' AND ch <> ';'
-           AND substr(query, i, 2) NOT IN ('--', '/*') THEN
-            RAISE EXCEPTION 'query parse error: the defining query must be a single SELECT statement (found more than one statement)'
-                USING ERRCODE = '42601', HINT = 'Remove everything after the first semicolon.';
-        END IF;
-        IF ch = '''' THEN
-            -- E'…' strings also honour backslash escapes
-            IF i > 1 AND upper(substr(query, i - 1, 1)) = 'E' AND (i = 2 OR substr(query, i - 2, 1) !~ '[A-Za-z0-9_]') THEN
-                i := i + 1;
-                LOOP
-                    EXIT WHEN i > n;
-                    IF substr(query, i, 1) = '\' THEN
-                        i := i + 1;
-                    ELSIF substr(query, i, 1) = '''' THEN
-                        EXIT WHEN substr(query, i + 1, 1) <> '''';
-                        i := i + 1;
-                    END IF;
-                    i := i + 1;
-                END LOOP;
-            ELSE
-                i := i + 1;
-                LOOP
-                    EXIT WHEN i > n;
-                    IF substr(query, i, 1) = '''' THEN
-                        EXIT WHEN substr(query, i + 1, 1) <> '''';
-                        i := i + 1;
-                    END IF;
-                    i := i + 1;
-                END LOOP;
-            END IF;
-        ELSIF ch = '"' THEN
-            i := i + 1;
-            LOOP
-                EXIT WHEN i > n;
-                IF substr(query, i, 1) = '"' THEN
-                    EXIT WHEN substr(query, i + 1, 1) <> '"';
-                    i := i + 1;
-                END IF;
-                i := i + 1;
-            END LOOP;
-        ELSIF ch = '-' AND substr(query, i + 1, 1) = '-' THEN
-            close_at := strpos(substr(query, i), E'\n');
-            i := CASE WHEN close_at = 0 THEN n ELSE i + close_at - 1 END;
-        ELSIF ch = '/' AND substr(query, i + 1, 1) = '*' THEN
-            depth := 1;
-            i := i + 2;
-            WHILE i <= n AND depth > 0 LOOP
-                IF substr(query, i, 2) = '/*' THEN depth := depth + 1; i := i + 1;
-                ELSIF substr(query, i, 2) = '*/' THEN depth := depth - 1; i := i + 1;
-                END IF;
-                i := i + 1;
-            END LOOP;
-            i := i - 1;
-        ELSIF ch = '$' AND (i = 1 OR substr(query, i - 1, 1) !~ '[A-Za-z0-9_]')
-              AND substr(query, i) ~ '^\$([A-Za-z_][A-Za-z0-9_]*)?\$' THEN
-            tag := substring(substr(query, i) FROM '^(\$([A-Za-z_][A-Za-z0-9_]*)?\$)');
-            close_at := strpos(substr(query, i + length(tag)), tag);
-            i := CASE WHEN close_at = 0 THEN n ELSE i + length(tag) + close_at + length(tag) - 2 END;
-        ELSIF ch = ';' AND first_semicolon = 0 THEN
-            first_semicolon := i;
-        END IF;
-        i := i + 1;
-    END LOOP;
-    -- Only the text before the first top-level semicolon is ever executed.
-    RETURN rtrim(CASE WHEN first_semicolon > 0 THEN substr(query, 1, first_semicolon - 1) ELSE query END);
+    BEGIN
+        OPEN probe FOR EXECUTE query;
+        CLOSE probe;
+    EXCEPTION WHEN SQLSTATE '42P11' THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE EXCEPTION 'query parse error: the defining query must be a single SELECT statement (%)', msg
+            USING ERRCODE = '42601', HINT = 'Remove everything after the first statement; a stream table is defined by one SELECT.';
+    END;
 END $$;
 
 -- Probes a defining query through a temporary view: checks it, reads its output
@@ -95,7 +37,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     probe       text := '__pgt_probe_' || pg_backend_pid();
     probe_oid   oid;
-    body        text;
     state       text;
     msg         text;
     detail      text;
@@ -106,11 +47,17 @@ BEGIN
     IF query IS NULL OR btrim(query) = '' THEN
         RAISE EXCEPTION 'query parse error: the defining query is empty' USING ERRCODE = '42601';
     END IF;
-    body := pgtrickle._single_statement(query);
     BEGIN
-        EXECUTE format('CREATE TEMP VIEW %I AS %s', probe, body);
+        PERFORM pgtrickle._check_single_select(query);
+        -- one statement, so the prefix cannot make it two
+        EXECUTE format('CREATE TEMP VIEW %I AS %s', probe, query);
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        IF state = '42501' THEN
+            RAISE EXCEPTION '%', msg
+                USING ERRCODE = state,
+                      HINT = 'A stream table reads its sources with its owner''s privileges: get SELECT on them, or read them through a view you may read.';
+        END IF;
         RAISE EXCEPTION 'query parse error: %', msg
             USING ERRCODE = state, DETAIL = COALESCE(NULLIF(detail, ''), 'The defining query must be a single SELECT that runs as written in psql.'),
                   HINT = COALESCE(NULLIF(hint, ''), 'Run the query on its own in psql to see the problem.');

@@ -204,7 +204,7 @@ CREATE OR REPLACE FUNCTION pgtrickle.alter_stream_table(
 ) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    st pgtrickle.pgt_stream_tables := pgtrickle._find_stream_table(name);
+    st pgtrickle.pgt_stream_tables := pgtrickle._find_owned_stream_table(name);
     v_mode text;
     v_requested text;
     v_status text;
@@ -366,6 +366,7 @@ BEGIN
             max_differential_joins, max_delta_fraction, false);
         RETURN;
     END IF;
+    st := pgtrickle._find_owned_stream_table(name);  -- only its owner may replace it
     new_query := pgtrickle._analyze_query(query) ->> 'defining_query';
     new_schedule := pgtrickle._normalize_schedule(schedule);
     new_mode := pgtrickle._normalize_mode(refresh_mode);
@@ -397,7 +398,7 @@ END $$;
 CREATE OR REPLACE FUNCTION pgtrickle.drop_stream_table(name TEXT) RETURNS void
 LANGUAGE plpgsql STRICT AS $$
 DECLARE
-    st pgtrickle.pgt_stream_tables := pgtrickle._find_stream_table(name);
+    st pgtrickle.pgt_stream_tables := pgtrickle._find_owned_stream_table(name);
     dependent pgtrickle.pgt_stream_tables;
 BEGIN
     PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), st.pgt_id::int);
@@ -422,7 +423,7 @@ END $$;
 CREATE OR REPLACE FUNCTION pgtrickle.resume_stream_table(name TEXT) RETURNS void
 LANGUAGE plpgsql STRICT AS $$
 DECLARE
-    st pgtrickle.pgt_stream_tables := pgtrickle._find_stream_table(name);
+    st pgtrickle.pgt_stream_tables := pgtrickle._find_owned_stream_table(name);
     previous text := st.status;
 BEGIN
     IF st.status NOT IN ('SUSPENDED', 'ERROR') THEN
@@ -438,5 +439,5 @@ END $$;
 CREATE OR REPLACE FUNCTION pgtrickle.refresh_stream_table(name TEXT) RETURNS void
 LANGUAGE plpgsql STRICT AS $$
 BEGIN
-    PERFORM pgtrickle._refresh((pgtrickle._find_stream_table(name)).pgt_id, 'MANUAL');
+    PERFORM pgtrickle._refresh((pgtrickle._find_owned_stream_table(name)).pgt_id, 'MANUAL');
 END $$;

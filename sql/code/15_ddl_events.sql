@@ -141,11 +141,39 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The event triggers run for every role's DDL, also roles with no pgtrickle
+-- grants (whose CREATE TABLE must not fail because they cannot read the
+-- catalog): SECURITY DEFINER, as the catalog owner, with a pinned search_path.
+-- They act only on catalog rows and on what pg_class says.
 CREATE OR REPLACE FUNCTION pgtrickle._on_ddl_end() RETURNS event_trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     relid oid;
+    st pgtrickle.pgt_stream_tables;
 BEGIN
+    -- A storage table (or its schema) renamed: the stream table follows it. Its
+    -- plans name the storage table, so they are re-derived (the next refresh is FULL).
+    FOR st IN
+        WITH renamed AS (
+            UPDATE pgtrickle.pgt_stream_tables s
+               SET pgt_name = c.relname, pgt_schema = n.nspname, updated_at = now()
+              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = s.pgt_relid AND (c.relname <> s.pgt_name OR n.nspname <> s.pgt_schema)
+            RETURNING s.*)
+        SELECT * FROM renamed
+    LOOP
+        PERFORM pgtrickle._reset_plan(st.pgt_id);
+        PERFORM pgtrickle._signal_coordinator('alter', st.pgt_id);
+    END LOOP;
+    -- A schema renamed: the stored queries of stream tables reading its tables follow.
+    FOR relid IN
+        SELECT DISTINCT d.source_relid FROM pg_event_trigger_ddl_commands() c
+          JOIN pg_catalog.pg_class r ON r.relnamespace = c.objid
+          JOIN pgtrickle.pgt_dependencies d ON d.source_relid = r.oid
+         WHERE c.classid = 'pg_namespace'::regclass
+    LOOP
+        PERFORM pgtrickle._resync_source(relid);
+    END LOOP;
     FOR relid IN
         SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
          WHERE c.classid = 'pg_class'::regclass AND c.command_tag IN ('ALTER TABLE', 'ALTER VIEW', 'CREATE VIEW')
@@ -156,7 +184,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop() RETURNS event_trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     obj record;
     st pgtrickle.pgt_stream_tables;
