@@ -210,11 +210,9 @@ describe('SQL API error codes', () => {
     await rejects(sql, SqlState.InvalidArgument, message);
   });
 
-  // Known bug: _create_dependency_view runs before _attach_sources' temp-table
-  // check, so CREATE VIEW fails first with 42P16 "cannot create temporary
-  // relation in non-temporary schema". Fixing it reorders _create_stream_table
-  // (not a RAISE change); this case passes once it is fixed.
-  it.fails('a temporary table as source: 22023', async () => {
+  // Regression: the dependency view was created before the temp-table check,
+  // so PostgreSQL's 42P16 came first.
+  it('a temporary table as source: 22023', async () => {
     const client = await db.connect();
     await client.query(`CREATE TEMP TABLE scratch (id int)`);
     await expect(client.query(`SELECT pgtrickle.create_stream_table('st_x', 'SELECT id FROM scratch', refresh_mode => 'FULL')`))

@@ -98,7 +98,7 @@ describe('upgrade from pgtrickle 0.1.0', () => {
 
     // Upgrade; the coordinator recompiles 0.1.0's plans (their stamp differs).
     const result = await installCatalog(old);
-    expect(result).toMatchObject({ status: 'upgraded', from: 1, to: 2, applied: ['0002_catalog_state.sql'], previousProductVersion: null });
+    expect(result).toMatchObject({ status: 'upgraded', from: 1, to: 3, applied: ['0002_catalog_state.sql', '0003_privileges.sql'], previousProductVersion: null });
     const [versions] = await upgraded.query('SELECT pgtrickle.version() AS v, pgtrickle.product_version() AS p');
     expect(versions).toEqual({ v: '0.14.0', p: PRODUCT_VERSION });
     await compilePendingPlans(old, compiler);

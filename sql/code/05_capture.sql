@@ -44,7 +44,14 @@ DECLARE
     nulls    text;
     pk_join  text;
     upd_body text;
+    op       text;
     fn_attrs text := 'LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle_changes';
+    -- SECURITY DEFINER (they write a buffer users cannot), so they refuse to run
+    -- from any trigger but the one installed on their own source: attached to
+    -- another table they would forge rows into this source's buffer.
+    own_trigger text := 'IF TG_RELID OPERATOR(pg_catalog.<>) ' || relid || '::oid THEN
+        RAISE EXCEPTION ''pgtrickle capture function fired by a trigger pgtrickle did not install'' USING ERRCODE = ''42501'';
+    END IF;';
 BEGIN
     SELECT string_agg(format('%I', 'new_' || attname), ', ' ORDER BY attnum),
            string_agg(format('%I', 'old_' || attname), ', ' ORDER BY attnum),
@@ -64,12 +71,14 @@ BEGIN
 
     EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I() RETURNS trigger %s AS $f$
 BEGIN
+    ' || own_trigger || '
     INSERT INTO %s (action, %s) SELECT ''I'', %s FROM __pgt_new n;
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_ins_fn_' || relid, fn_attrs, buffer, new_cols, n_values);
 
     EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I() RETURNS trigger %s AS $f$
 BEGIN
+    ' || own_trigger || '
     INSERT INTO %s (action, %s) SELECT ''D'', %s FROM __pgt_old o;
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_del_fn_' || relid, fn_attrs, buffer, old_cols, o_values);
@@ -92,12 +101,14 @@ END $f$', 'pg_trickle_cdc_del_fn_' || relid, fn_attrs, buffer, old_cols, o_value
 
     EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I() RETURNS trigger %s AS $f$
 BEGIN
+    ' || own_trigger || '
     %s
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_upd_fn_' || relid, fn_attrs, upd_body);
 
     EXECUTE format('CREATE OR REPLACE FUNCTION pgtrickle_changes.%I() RETURNS trigger %s AS $f$
 BEGIN
+    ' || own_trigger || '
     INSERT INTO %s (action) VALUES (''T'');
     RETURN NULL;
 END $f$', 'pg_trickle_cdc_truncate_fn_' || relid, fn_attrs, buffer);
@@ -139,6 +150,18 @@ BEGIN
                       AND NOT pg_catalog.pg_visible_in_snapshot(c.xid, $2));
 END $f$', 'pgt_truncate_consumed_' || relid, buffer, relid);
 
+    -- Trigger functions need no EXECUTE grant to fire; the probes are called by
+    -- refreshes, which run as the stream table's owner; cleanup only by the catalog owner.
+    FOREACH op IN ARRAY ARRAY['ins', 'upd', 'del', 'truncate'] LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION pgtrickle_changes.%I() FROM PUBLIC', 'pg_trickle_cdc_' || op || '_fn_' || relid);
+    END LOOP;
+    EXECUTE format('REVOKE ALL ON FUNCTION pgtrickle_changes.%I(xid8) FROM PUBLIC', 'pgt_cleanup_' || relid);
+    EXECUTE format('REVOKE ALL ON FUNCTION pgtrickle_changes.%I(bigint) FROM PUBLIC', 'pgt_window_' || relid);
+    EXECUTE format('REVOKE ALL ON FUNCTION pgtrickle_changes.%I(bigint) FROM PUBLIC', 'pgt_pending_' || relid);
+    EXECUTE format('REVOKE ALL ON FUNCTION pgtrickle_changes.%I(bigint, pg_snapshot) FROM PUBLIC', 'pgt_truncate_consumed_' || relid);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION pgtrickle_changes.%I(bigint), pgtrickle_changes.%I(bigint), pgtrickle_changes.%I(bigint, pg_snapshot) TO pgtrickle_user',
+                   'pgt_window_' || relid, 'pgt_pending_' || relid, 'pgt_truncate_consumed_' || relid);
+
     INSERT INTO pgtrickle.pgt_coord_buffers (source_relid, columns) VALUES (relid, pgtrickle._source_columns(relid))
     ON CONFLICT (source_relid) DO UPDATE SET columns = EXCLUDED.columns;
 END $$;
@@ -161,19 +184,57 @@ BEGIN
                    'pg_trickle_cdc_truncate_' || relid, source, 'pg_trickle_cdc_truncate_fn_' || relid);
 END $$;
 
+-- Who may read a change buffer: the owners of its consumers who may read its
+-- source (DESIGN D13: a buffer is as readable as its source); nobody else.
+CREATE OR REPLACE FUNCTION pgtrickle._sync_buffer_grants(relid oid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+DECLARE
+    buffer  text := format('pgtrickle_changes.%I', 'changes_' || relid);
+    grantee oid;
+BEGIN
+    IF to_regclass(buffer) IS NULL THEN
+        RETURN;
+    END IF;
+    FOR grantee IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
+                    WHERE c.oid = to_regclass(buffer) AND a.grantee <> c.relowner LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %s', buffer, CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE quote_ident(grantee::regrole::text) END);
+    END LOOP;
+    FOR grantee IN SELECT DISTINCT c.relowner FROM pgtrickle.pgt_dependencies d
+                     JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = d.pgt_id JOIN pg_class c ON c.oid = s.pgt_relid
+                    WHERE d.source_relid = relid AND pg_catalog.has_table_privilege(c.relowner, relid, 'SELECT') LOOP
+        EXECUTE format('GRANT SELECT ON %s TO %s', buffer, quote_ident(grantee::regrole::text));
+    END LOOP;
+END $$;
+
 -- Creates (once per source) the change buffer, the trigger functions and the
 -- statement-level triggers, and registers pgt_id as a consumer.
+-- SECURITY DEFINER: a user may create a stream table over a table she can
+-- read but not put triggers on. It takes no instruction from its caller: the
+-- consumer must already depend on the source in the catalog (rows only their
+-- owner can write) and its owner must be allowed to read the source.
 CREATE OR REPLACE FUNCTION pgtrickle._ensure_capture(source regclass, consumer bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     relid    oid := source::oid;
     buffer   text := format('pgtrickle_changes.%I', 'changes_' || relid);
     col_defs text;
+    owner    oid;
 BEGIN
+    SELECT c.relowner INTO owner FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = d.pgt_id
+      JOIN pg_class c ON c.oid = s.pgt_relid
+     WHERE d.pgt_id = consumer AND d.source_relid = relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'internal error: stream table % does not depend on %', consumer, source USING ERRCODE = 'XX000';
+    END IF;
+    IF NOT has_table_privilege(owner, relid, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', source
+            USING ERRCODE = '42501', HINT = 'A stream table''s owner needs SELECT on every table it reads through a change buffer.';
+    END IF;
     IF EXISTS (SELECT 1 FROM pgtrickle.pgt_change_tracking WHERE source_relid = relid) THEN
         UPDATE pgtrickle.pgt_change_tracking
            SET tracked_by_pgt_ids = array_append(array_remove(tracked_by_pgt_ids, consumer), consumer)
          WHERE source_relid = relid;
+        PERFORM pgtrickle._sync_buffer_grants(relid);
         RETURN;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = relid AND attnum > 0 AND NOT attisdropped
@@ -201,21 +262,30 @@ BEGIN
 
     INSERT INTO pgtrickle.pgt_change_tracking (source_relid, slot_name, tracked_by_pgt_ids)
     VALUES (relid, 'pg_trickle_cdc_ins_' || relid, ARRAY[consumer]);
+    PERFORM pgtrickle._sync_buffer_grants(relid);
 END $$;
 
 -- Unregisters a consumer; the last one out removes triggers, functions and buffer.
+-- SECURITY DEFINER, and like _ensure_capture it follows the catalog: it only
+-- unregisters a consumer that no longer depends on the source, and a NULL
+-- consumer (everyone) only when the source itself is gone.
 CREATE OR REPLACE FUNCTION pgtrickle._release_capture(relid oid, consumer bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     remaining bigint[];
     source_exists boolean := EXISTS (SELECT 1 FROM pg_class WHERE oid = relid);
     op text;
 BEGIN
+    IF (consumer IS NULL AND source_exists)
+       OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = consumer AND d.source_relid = relid) THEN
+        RAISE EXCEPTION 'internal error: capture of % is still needed', relid USING ERRCODE = 'XX000';
+    END IF;
     UPDATE pgtrickle.pgt_change_tracking
        SET tracked_by_pgt_ids = array_remove(tracked_by_pgt_ids, consumer)
      WHERE source_relid = relid
     RETURNING tracked_by_pgt_ids INTO remaining;
     IF NOT FOUND OR COALESCE(array_length(remaining, 1), 0) > 0 THEN
+        PERFORM pgtrickle._sync_buffer_grants(relid);
         RETURN;
     END IF;
     FOREACH op IN ARRAY ARRAY['ins', 'upd', 'del', 'truncate'] LOOP

@@ -106,6 +106,13 @@ DECLARE
     found_one boolean;
 BEGIN
     FOR relid IN SELECT pgtrickle._captured_sources(_has_pending_changes.pgt_id) LOOP
+        -- A probe that is missing (its source was dropped) must not fail the
+        -- scheduler's tick, which asks this of every stream table in one
+        -- statement: report "pending", so that table's own refresh runs and
+        -- records the error on it alone.
+        IF to_regprocedure(format('pgtrickle_changes.%I(bigint)', 'pgt_window_' || relid)) IS NULL THEN
+            RETURN true;
+        END IF;
         EXECUTE format('SELECT pgtrickle_changes.%I($1)', 'pgt_window_' || relid)
            INTO found_one USING _has_pending_changes.pgt_id;
         IF found_one THEN
@@ -140,8 +147,10 @@ END $generate$;
 -- Deletes buffer rows that every consumer has consumed: a row whose writer is
 -- older than the xmin of every consumer's frontier is visible to all of them.
 -- Consumers without a frontier will start with a FULL refresh and hold nothing back.
+-- SECURITY DEFINER (buffers are shared; no user may delete from them); it
+-- deletes only what every consumer's frontier covers, whoever calls it.
 CREATE OR REPLACE FUNCTION pgtrickle._cleanup_buffers(pgt_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     relid oid;
     horizon xid8;

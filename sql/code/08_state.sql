@@ -39,7 +39,7 @@
 --                    status ERROR (DIFFERENTIAL/IMMEDIATE asked for explicitly)
 --
 -- Any other (event, state) pair raises SQLSTATE 55000 (object not in
--- prerequisite state); an unknown event raises 22023.
+-- prerequisite state); an unknown event is an internal error (XX000).
 
 CREATE OR REPLACE FUNCTION pgtrickle._transition(pgt_id bigint, event text, detail jsonb DEFAULT '{}')
 RETURNS pgtrickle.pgt_stream_tables
@@ -69,7 +69,7 @@ BEGIN
         WHEN 'plan_unsupported' THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
     END;
     IF allowed IS NULL THEN
-        RAISE EXCEPTION 'internal error: unknown stream table event %', quote_literal(event) USING ERRCODE = '22023';
+        RAISE EXCEPTION 'internal error: unknown stream table event %', quote_literal(event) USING ERRCODE = 'XX000';
     END IF;
     IF NOT st.status = ANY (allowed) THEN
         RAISE EXCEPTION 'stream table % cannot go through % while %', pgtrickle._qualified(st), event, st.status

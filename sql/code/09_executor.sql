@@ -95,7 +95,7 @@ BEGIN
             SELECT jsonb_object_agg(f.source_relid::text, f.frontier::text) INTO old_frontiers
               FROM pgtrickle.pgt_coord_frontiers f WHERE f.pgt_id = st.pgt_id;
             BEGIN
-                EXECUTE plan.differential_sql;
+                PERFORM pgtrickle._run_as_owner(st, plan.differential_sql, false);
                 -- A TRUNCATE that committed after the pending check was consumed by
                 -- the MERGE, which cannot express it: undo and recompute instead.
                 FOR relid IN SELECT pgtrickle._captured_sources(st.pgt_id) LOOP
@@ -115,9 +115,71 @@ BEGIN
         END IF;
     END IF;
 
-    EXECUTE plan.full_sql INTO rows_inserted, rows_deleted, frontiers_advanced;
+    SELECT r.rows_inserted, r.rows_deleted, r.frontiers_advanced INTO rows_inserted, rows_deleted, frontiers_advanced
+      FROM pgtrickle._run_as_owner(st, plan.full_sql, true) AS r;
     UPDATE pgtrickle.pgt_coord_plans p SET storage_matches_plan = true WHERE p.pgt_id = st.pgt_id;
     action := CASE WHEN st.needs_reinit THEN 'REINITIALIZE' ELSE 'FULL' END;
+END $$;
+
+-- The owner's runner: pgtrickle_changes.pgt_run_as_<role oid>(statement,
+-- with_counts) executes a refresh plan with the privileges of the stream
+-- table's owner (DESIGN D13), as REFRESH MATERIALIZED VIEW does. PostgreSQL
+-- forbids SET ROLE inside SECURITY DEFINER functions, and a SET ROLE by the
+-- coordinator could be undone by the user's own code (RESET ROLE); a SECURITY
+-- DEFINER function owned by the user is neither: the user's code runs as the
+-- user and cannot change role inside it. One runner per owner role, created
+-- on demand by the catalog owner, EXECUTE for nobody else. Its owner cannot
+-- change its body (no CREATE on pgtrickle_changes) but could make it SECURITY
+-- INVOKER, so the body checks that it runs as its owner.
+CREATE OR REPLACE FUNCTION pgtrickle._ensure_runner(owner oid) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+DECLARE
+    runner text := format('pgtrickle_changes.%I', 'pgt_run_as_' || owner);
+BEGIN
+    IF to_regprocedure(runner || '(text, boolean)') IS NOT NULL THEN
+        RETURN runner;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_class c ON c.oid = s.pgt_relid WHERE c.relowner = owner) THEN
+        RAISE EXCEPTION 'internal error: role % owns no stream table', owner USING ERRCODE = 'XX000';
+    END IF;
+    EXECUTE format($f$CREATE FUNCTION %s(statement text, with_counts boolean,
+    OUT rows_inserted bigint, OUT rows_deleted bigint, OUT frontiers_advanced bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $r$
+BEGIN
+    IF pg_catalog.to_regrole(current_user)::oid OPERATOR(pg_catalog.<>) %s::oid THEN
+        RAISE EXCEPTION 'pgtrickle runner %s must run as its owner (SECURITY DEFINER)' USING ERRCODE = '42501';
+    END IF;
+    IF with_counts THEN
+        EXECUTE statement INTO rows_inserted, rows_deleted, frontiers_advanced;
+    ELSE
+        EXECUTE statement;
+    END IF;
+END $r$ $f$, runner, owner, owner);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s(text, boolean) FROM PUBLIC', runner);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s(text, boolean) TO %I', runner, current_user);
+    EXECUTE format('ALTER FUNCTION %s(text, boolean) OWNER TO %s', runner, owner::regrole);
+    RETURN runner;
+END $$;
+
+-- Runs a plan statement of `st` as its owner (the owner of its storage table).
+CREATE OR REPLACE FUNCTION pgtrickle._run_as_owner(st pgtrickle.pgt_stream_tables, statement text, with_counts boolean,
+    OUT rows_inserted bigint, OUT rows_deleted bigint, OUT frontiers_advanced bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    runner text := pgtrickle._ensure_runner((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = st.pgt_relid));
+BEGIN
+    EXECUTE format('SELECT * FROM %s($1, $2)', runner) INTO rows_inserted, rows_deleted, frontiers_advanced
+      USING statement, with_counts;
+END $$;
+
+-- IMMEDIATE stream tables downstream of a refreshed one follow it in the same
+-- transaction, whoever refreshed it: SECURITY DEFINER, so their bookkeeping is
+-- the catalog owner's and their plans run as their own owners. Refreshing a
+-- stream table is harmless by design (DESIGN D3), so anyone may cause one.
+CREATE OR REPLACE FUNCTION pgtrickle._refresh_immediate(pgt_id bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+BEGIN
+    RETURN pgtrickle._refresh(pgt_id, 'IMMEDIATE');
 END $$;
 
 CREATE OR REPLACE FUNCTION pgtrickle._refresh_lock_key() RETURNS int
@@ -132,7 +194,14 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT 1886680428 $$;  -- 'pgtr'
 --
 -- Settings are pinned for the call: hashes of ::text values must not depend on
 -- the caller's TimeZone or DateStyle, queries are schema-qualified at creation,
--- results are never filtered by row-level security, and no JIT.
+-- and no JIT. Row-level security of the sources applies as it does to any
+-- query of the stream table's owner (the plans run as the owner).
+--
+-- Who runs it: the coordinator (the catalog owner), or the stream table's
+-- owner (refresh_stream_table, creation). Either way the bookkeeping below is
+-- done with the caller's rights (row-level security lets an owner write only
+-- her own catalog rows) and the plan — the only place the user's query runs —
+-- with the owner's, through _run_as_owner.
 CREATE OR REPLACE FUNCTION pgtrickle._refresh(pgt_id bigint, initiated_by text) RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pgtrickle
@@ -140,7 +209,6 @@ SET "TimeZone" = 'UTC'
 SET "DateStyle" = 'ISO, MDY'
 SET "IntervalStyle" = 'postgres'
 SET extra_float_digits = 1
-SET row_security = off
 -- Change buffers are never analysed, so a tiny delta can be estimated at
 -- millions of rows and JIT-compiled for a second or two (oracle: 2.1 s → 7 ms).
 SET jit = off
@@ -202,11 +270,11 @@ BEGIN
                     'FAILED', format('%s (SQLSTATE %s)', msg, state), 'SCHEDULER');
             PERFORM pgtrickle._alert('refresh_failed', st, jsonb_build_object(
                 'action', CASE WHEN st.refresh_mode = 'FULL' THEN 'FULL' ELSE 'DIFFERENTIAL' END,
-                'error', msg, 'sqlstate', state, 'retryable', retryable));
+                'sqlstate', state, 'retryable', retryable));
             IF st.status = 'SUSPENDED' THEN
                 PERFORM pgtrickle._alert('auto_suspended', st, jsonb_build_object('consecutive_errors', st.consecutive_errors));
             ELSIF st.status = 'ERROR' THEN
-                PERFORM pgtrickle._alert('error_state', st, jsonb_build_object('error', msg, 'sqlstate', state));
+                PERFORM pgtrickle._alert('error_state', st, jsonb_build_object('sqlstate', state));
             END IF;
             RETURN 'FAILED';
         END;
@@ -238,7 +306,7 @@ BEGIN
     -- IMMEDIATE stream tables reading this one follow it now, in the same
     -- transaction, after every change of this refresh has been captured.
     IF result.action <> 'NO_DATA' THEN
-        PERFORM pgtrickle._refresh(d.pgt_id, 'IMMEDIATE')
+        PERFORM pgtrickle._refresh_immediate(d.pgt_id)
            FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables c ON c.pgt_id = d.pgt_id
           WHERE d.source_relid = st.pgt_relid AND c.refresh_mode = 'IMMEDIATE'
           ORDER BY d.pgt_id;

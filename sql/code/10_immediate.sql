@@ -12,6 +12,14 @@
 CREATE OR REPLACE FUNCTION pgtrickle._ivm_lock() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
+    -- SECURITY DEFINER, so only from the triggers _sync_ivm_triggers installed:
+    -- named for this stream table, on one of its sources.
+    IF TG_NAME NOT IN ('pgt_ivm_before_' || TG_ARGV[0], 'pgt_ivm_after_' || TG_ARGV[0],
+                       'pgt_ivm_before_trunc_' || TG_ARGV[0], 'pgt_ivm_after_trunc_' || TG_ARGV[0])
+       OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                       WHERE d.pgt_id OPERATOR(pg_catalog.=) TG_ARGV[0]::bigint AND d.source_relid OPERATOR(pg_catalog.=) TG_RELID) THEN
+        RAISE EXCEPTION 'pgtrickle IMMEDIATE trigger function fired by a trigger pgtrickle did not install' USING ERRCODE = '42501';
+    END IF;
     PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), TG_ARGV[0]::int);
     RETURN NULL;
 END $$;
@@ -24,6 +32,14 @@ END $$;
 CREATE OR REPLACE FUNCTION pgtrickle._ivm_refresh() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
+    -- SECURITY DEFINER, so only from the triggers _sync_ivm_triggers installed:
+    -- named for this stream table, on one of its sources.
+    IF TG_NAME NOT IN ('pgt_ivm_before_' || TG_ARGV[0], 'pgt_ivm_after_' || TG_ARGV[0],
+                       'pgt_ivm_before_trunc_' || TG_ARGV[0], 'pgt_ivm_after_trunc_' || TG_ARGV[0])
+       OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                       WHERE d.pgt_id OPERATOR(pg_catalog.=) TG_ARGV[0]::bigint AND d.source_relid OPERATOR(pg_catalog.=) TG_RELID) THEN
+        RAISE EXCEPTION 'pgtrickle IMMEDIATE trigger function fired by a trigger pgtrickle did not install' USING ERRCODE = '42501';
+    END IF;
     IF current_query() ~* '^\s*(with\s.*\s)?merge\s' THEN
         RAISE EXCEPTION 'MERGE into % is not supported while an IMMEDIATE stream table reads it', format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
             USING ERRCODE = '0A000',
@@ -45,21 +61,28 @@ BEGIN
     END LOOP;
 END $$;
 
--- Makes the IMMEDIATE triggers match the stream table's mode and sources.
+-- Makes the IMMEDIATE triggers match the stream table's mode and sources (none
+-- when it is gone or not IMMEDIATE). SECURITY DEFINER: the triggers go on
+-- source tables the owner may read but not alter. It takes no instruction
+-- from its caller, only the catalog's rows, which only the owner can change,
+-- and installs triggers only on sources the owner may read.
 CREATE OR REPLACE FUNCTION pgtrickle._sync_ivm_triggers(pgt_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     relid oid;
 BEGIN
     PERFORM pgtrickle._drop_ivm_triggers(pgt_id);
-    IF (SELECT s.refresh_mode FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _sync_ivm_triggers.pgt_id) <> 'IMMEDIATE' THEN
+    IF COALESCE((SELECT s.refresh_mode FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _sync_ivm_triggers.pgt_id), '') <> 'IMMEDIATE' THEN
         RETURN;
     END IF;
     -- Base tables only: a stream table that reads another stream table is
     -- refreshed by that table's refresh, once its whole MERGE has been
     -- captured (see _refresh), not by per-event triggers on its storage.
     FOR relid IN SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
-                  WHERE d.pgt_id = _sync_ivm_triggers.pgt_id AND d.source_type = 'TABLE' LOOP
+                   JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = d.pgt_id JOIN pg_class st ON st.oid = s.pgt_relid
+                   JOIN pg_class src ON src.oid = d.source_relid
+                  WHERE d.pgt_id = _sync_ivm_triggers.pgt_id AND d.source_type = 'TABLE'
+                    AND has_table_privilege(st.relowner, src.oid, 'SELECT') LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_lock(%L)',
                        'pgt_ivm_before_' || pgt_id, relid::regclass, pgt_id);
         EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._ivm_lock(%L)',

@@ -42,6 +42,22 @@ BEGIN
     RETURN target;
 END $$;
 
+-- Stream tables are maintained by other sessions, which cannot see a
+-- session's temporary tables. Checked before anything is created (the
+-- dependency view would otherwise fail first with a less helpful 42P16).
+CREATE OR REPLACE FUNCTION pgtrickle._check_no_temporary_sources(analysis jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    src jsonb;
+BEGIN
+    FOR src IN SELECT * FROM jsonb_array_elements(analysis -> 'sources') LOOP
+        IF src ->> 'persistence' = 't' THEN
+            RAISE EXCEPTION 'invalid argument: the defining query reads temporary table %', src ->> 'name'
+                USING ERRCODE = '22023', HINT = 'Stream tables are maintained by other sessions and cannot read temporary tables.';
+        END IF;
+    END LOOP;
+END $$;
+
 -- Records the query's sources, sets up capture for tables and stream tables,
 -- and creates an empty frontier per captured source.
 CREATE OR REPLACE FUNCTION pgtrickle._attach_sources(pgt_id bigint, analysis jsonb) RETURNS void
@@ -54,10 +70,6 @@ BEGIN
         kind := src ->> 'source_type';
         IF kind = 'OTHER' THEN
             CONTINUE;
-        END IF;
-        IF src ->> 'persistence' = 't' THEN
-            RAISE EXCEPTION 'invalid argument: the defining query reads temporary table %', src ->> 'name'
-                USING ERRCODE = '22023', HINT = 'Stream tables are maintained by other sessions and cannot read temporary tables.';
         END IF;
         INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, column_snapshot, schema_fingerprint)
         SELECT _attach_sources.pgt_id, (src ->> 'relid')::oid, kind,
@@ -84,12 +96,14 @@ CREATE OR REPLACE FUNCTION pgtrickle._detach_sources(pgt_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     relid oid;
+    captured oid[] := ARRAY(SELECT pgtrickle._captured_sources(_detach_sources.pgt_id));
 BEGIN
-    FOR relid IN SELECT pgtrickle._captured_sources(_detach_sources.pgt_id) LOOP
-        PERFORM pgtrickle._release_capture(relid, pgt_id);
-    END LOOP;
+    -- The catalog first: capture is released for consumers the catalog no longer lists.
     DELETE FROM pgtrickle.pgt_coord_frontiers f WHERE f.pgt_id = _detach_sources.pgt_id;
     DELETE FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = _detach_sources.pgt_id;
+    FOREACH relid IN ARRAY captured LOOP
+        PERFORM pgtrickle._release_capture(relid, pgt_id);
+    END LOOP;
 END $$;
 
 -- Drops the hidden columns a compiled plan added (all __pgt_ columns but the row id).

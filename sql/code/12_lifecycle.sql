@@ -68,6 +68,7 @@ BEGIN
     END IF;
 
     analysis := pgtrickle._analyze_query(query);
+    PERFORM pgtrickle._check_no_temporary_sources(analysis);
     IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(analysis -> 'sources') e
                     WHERE e ->> 'source_type' IN ('TABLE', 'STREAM_TABLE', 'MATVIEW', 'FOREIGN_TABLE')) THEN
         RAISE EXCEPTION 'invalid argument: the defining query must read at least one table'
@@ -167,9 +168,8 @@ BEGIN
       FROM pg_attribute
      WHERE attrelid = st.pgt_relid AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_pgt\_%';
 
+    PERFORM pgtrickle._check_no_temporary_sources(analysis);
     PERFORM pgtrickle._check_cycle(st.pgt_id, ARRAY(SELECT (e ->> 'relid')::oid FROM jsonb_array_elements(analysis -> 'sources') e));
-    PERFORM pgtrickle._drop_ivm_triggers(st.pgt_id);
-    PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
     PERFORM pgtrickle._detach_sources(st.pgt_id);
     IF NOT same_columns AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = st.pgt_relid) THEN
         RAISE EXCEPTION 'invalid argument: the new query of % changes its output columns, and other stream tables read it', pgtrickle._qualified(st)
@@ -178,14 +178,19 @@ BEGIN
     IF same_columns THEN
         storage := st.pgt_relid::regclass;
     ELSE
-        PERFORM pgtrickle._internal_ddl(format('DROP TABLE %I.%I', st.pgt_schema, st.pgt_name));
-        storage := pgtrickle._create_storage(st.pgt_schema, st.pgt_name, analysis);
+        -- The new storage exists before the row points at it and the old one
+        -- goes only after: the row's owner is its storage's owner at every step.
+        storage := pgtrickle._create_storage(st.pgt_schema, '__pgt_replacing_' || st.pgt_id, analysis);
         RAISE WARNING 'stream table %: the output columns changed, so the storage table was recreated', pgtrickle._qualified(st);
     END IF;
     UPDATE pgtrickle.pgt_stream_tables s
        SET pgt_relid = storage, defining_query = analysis ->> 'defining_query', original_query = query,
            is_populated = false, updated_at = now()
      WHERE s.pgt_id = st.pgt_id;
+    IF NOT same_columns THEN
+        PERFORM pgtrickle._internal_ddl(format('DROP TABLE %s', st.pgt_relid::regclass));
+        PERFORM pgtrickle._internal_ddl(format('ALTER TABLE %s RENAME TO %I', storage, st.pgt_name));
+    END IF;
     PERFORM pgtrickle._create_dependency_view(st.pgt_id);
     PERFORM pgtrickle._attach_sources(st.pgt_id, analysis);
     PERFORM pgtrickle._reset_plan(st.pgt_id);
@@ -409,13 +414,14 @@ BEGIN
         RAISE NOTICE 'dropping stream table %, which reads %', pgtrickle._qualified(dependent), pgtrickle._qualified(st);
         PERFORM pgtrickle.drop_stream_table(pgtrickle._qualified(dependent));
     END LOOP;
-    PERFORM pgtrickle._drop_ivm_triggers(st.pgt_id);
     PERFORM pgtrickle._detach_sources(st.pgt_id);
-    PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
-    -- The catalog row goes first, so the drop event trigger has nothing left to do.
-    DELETE FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = st.pgt_id;
-    EXECUTE format('DROP TABLE %I.%I', st.pgt_schema, st.pgt_name);
     DELETE FROM pgtrickle.pgt_coord_refresh_stats s WHERE s.pgt_id = st.pgt_id;
+    -- The catalog row goes first, so the drop event trigger has nothing left to
+    -- do, and the derived objects follow the catalog (none for a missing row).
+    DELETE FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = st.pgt_id;
+    PERFORM pgtrickle._sync_ivm_triggers(st.pgt_id);
+    PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
+    EXECUTE format('DROP TABLE %I.%I', st.pgt_schema, st.pgt_name);
     PERFORM pgtrickle._signal_coordinator('drop', st.pgt_id);
     RAISE INFO 'Stream table % dropped (pgt_id=%)', pgtrickle._qualified(st), st.pgt_id;
 END $$;

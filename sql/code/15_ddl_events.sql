@@ -12,12 +12,25 @@
 CREATE OR REPLACE FUNCTION pgtrickle._dependency_view_name(pgt_id bigint) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT 'pgt_dep_' || pgt_id $$;
 
+-- (Re)creates the dependency view from the stored query. SECURITY DEFINER (the
+-- view lives in pgtrickle) and, like every such function here, it follows the
+-- catalog, not its caller: the stored query can only be written by the stream
+-- table's owner. The view is owned by the catalog owner and readable by nobody
+-- else; it exists for pg_depend, and is never queried.
 CREATE OR REPLACE FUNCTION pgtrickle._create_dependency_view(pgt_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+DECLARE
+    view_name text := format('pgtrickle.%I', pgtrickle._dependency_view_name(pgt_id));
+    query text := (SELECT s.defining_query FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _create_dependency_view.pgt_id);
 BEGIN
-    EXECUTE format('CREATE OR REPLACE VIEW pgtrickle.%I AS %s', pgtrickle._dependency_view_name(pgt_id),
-                   (SELECT s.defining_query FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _create_dependency_view.pgt_id));
-    EXECUTE format('COMMENT ON VIEW pgtrickle.%I IS %L', pgtrickle._dependency_view_name(pgt_id),
+    -- Dropped first: a replaced query may have other output columns.
+    PERFORM pgtrickle._internal_ddl(format('DROP VIEW IF EXISTS %s', view_name));
+    IF query IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format('CREATE VIEW %s AS %s', view_name, query);
+    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', view_name);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', view_name,
                    'Holds the dependencies of pgtrickle stream table ' || pgt_id || ' on its sources; do not drop.');
 END $$;
 
@@ -33,9 +46,13 @@ BEGIN
     PERFORM set_config('pgtrickle.internal_ddl', previous, true);
 END $$;
 
+-- Drops the dependency view of a stream table that is gone from the catalog.
 CREATE OR REPLACE FUNCTION pgtrickle._drop_dependency_view(pgt_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
+    IF EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _drop_dependency_view.pgt_id) THEN
+        RAISE EXCEPTION 'internal error: stream table % still exists; its dependency view stays', pgt_id USING ERRCODE = 'XX000';
+    END IF;
     PERFORM pgtrickle._internal_ddl(format('DROP VIEW IF EXISTS pgtrickle.%I', pgtrickle._dependency_view_name(pgt_id)));
 END $$;
 
@@ -151,6 +168,9 @@ DECLARE
     relid oid;
     st pgtrickle.pgt_stream_tables;
 BEGIN
+    IF current_setting('pgtrickle.internal_ddl', true) = 'on' THEN
+        RETURN;  -- pgtrickle's own DDL (replaced storage, dependency views) needs no follow-up
+    END IF;
     -- A storage table (or its schema) renamed: the stream table follows it. Its
     -- plans name the storage table, so they are re-derived (the next refresh is FULL).
     FOR st IN
@@ -198,10 +218,10 @@ BEGIN
         END IF;
         -- A stream table's storage dropped directly: forget the stream table.
         FOR st IN SELECT s.* FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = obj.objid AND obj.objsubid = 0 LOOP
-            PERFORM pgtrickle._drop_ivm_triggers(st.pgt_id);
             PERFORM pgtrickle._detach_sources(st.pgt_id);
-            PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
             DELETE FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = st.pgt_id;
+            PERFORM pgtrickle._sync_ivm_triggers(st.pgt_id);
+            PERFORM pgtrickle._drop_dependency_view(st.pgt_id);
             PERFORM pgtrickle._signal_coordinator('drop', st.pgt_id);
         END LOOP;
         -- A source dropped (DROP … CASCADE): its readers cannot be refreshed any more.

@@ -21,6 +21,7 @@ BEGIN
                   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.source_relid) ORDER BY 1 LOOP
         PERFORM pgtrickle._write_capture_functions(relid);
         PERFORM pgtrickle._create_capture_triggers(relid);
+        PERFORM pgtrickle._sync_buffer_grants(relid);
     END LOOP;
 
     FOR st IN SELECT * FROM pgtrickle.pgt_stream_tables s

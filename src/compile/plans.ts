@@ -213,7 +213,7 @@ export async function recordUnsupported(
     await alert(client, pgtId, 'refresh_mode_fallback', { from: 'DIFFERENTIAL', to: 'FULL', reason: unsupported.construct, code: unsupported.code });
     return { status: 'fallback_full', message: `Falling back to FULL refresh: ${unsupported.construct} is not maintained differentially [${unsupported.code}]` };
   }
-  await alert(client, pgtId, 'error_state', { error: message, code: unsupported.code });
+  await alert(client, pgtId, 'error_state', { code: unsupported.code });
   return { status: 'unsupported', message: summary, code: unsupported.code, hint: unsupported.hint };
 }
 

@@ -425,7 +425,7 @@ export class DatabaseSession {
   async markFailed(pgtId: number, message: string): Promise<void> {
     await this.pool.query(
       `SELECT pgtrickle._alert('error_state', pgtrickle._transition(s.pgt_id, 'fail', jsonb_build_object('message', $2::text)),
-                               jsonb_build_object('error', $2::text))
+                               '{}'::jsonb)
          FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = $1`,
       [pgtId, message],
     );
