@@ -232,6 +232,9 @@ BEGIN
             RETURN 'SKIPPED';
         END IF;
     ELSE
+        IF initiated_by = 'MANUAL' THEN
+            PERFORM pgtrickle._lock_ivm_sources(pgt_id, 'ACCESS SHARE');  -- its lock order
+        END IF;
         PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), pgt_id::int);
     END IF;
     SELECT * INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _refresh.pgt_id FOR UPDATE;

@@ -93,3 +93,37 @@ BEGIN
                        'pgt_ivm_after_trunc_' || pgt_id, relid::regclass, pgt_id);
     END LOOP;
 END $$;
+
+-- One lock order for an IMMEDIATE stream table: its source tables (in oid
+-- order), then its advisory lock, then its catalog row, then its storage. A
+-- writer takes its source first (the statement's own lock) and then the
+-- advisory lock (_ivm_lock); an API call that drops or creates IMMEDIATE
+-- triggers holding the advisory lock first and then waiting for the source
+-- deadlocked with it (40P01, seen switching IMMEDIATE -> DIFFERENTIAL while
+-- writers ran). Scheduled refreshes never run IMMEDIATE tables, so nothing
+-- takes the advisory lock first and a source after it, except a manual
+-- refresh, which locks the sources first too (ACCESS SHARE, as it reads them).
+-- SECURITY DEFINER (a strong lock on a table needs more than SELECT); only a
+-- session whose user may act as the owner may take one.
+CREATE OR REPLACE FUNCTION pgtrickle._lock_ivm_sources(pgt_id bigint, lock_mode text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
+DECLARE
+    relid oid;
+    owner oid;
+BEGIN
+    IF lock_mode NOT IN ('ACCESS SHARE', 'ACCESS EXCLUSIVE') THEN
+        RAISE EXCEPTION 'internal error: lock mode %', lock_mode USING ERRCODE = 'XX000';
+    END IF;
+    SELECT c.relowner INTO owner FROM pgtrickle.pgt_stream_tables s JOIN pg_class c ON c.oid = s.pgt_relid
+     WHERE s.pgt_id = _lock_ivm_sources.pgt_id AND s.refresh_mode = 'IMMEDIATE';
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF lock_mode = 'ACCESS EXCLUSIVE' AND NOT pg_has_role(session_user, owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'must be owner of stream table %', pgt_id USING ERRCODE = '42501';
+    END IF;
+    FOR relid IN SELECT d.source_relid FROM pgtrickle.pgt_dependencies d JOIN pg_class c ON c.oid = d.source_relid
+                  WHERE d.pgt_id = _lock_ivm_sources.pgt_id AND d.source_type = 'TABLE' ORDER BY d.source_relid LOOP
+        EXECUTE format('LOCK TABLE %s IN %s MODE', relid::regclass, lock_mode);
+    END LOOP;
+END $$;

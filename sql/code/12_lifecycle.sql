@@ -220,7 +220,9 @@ DECLARE
     v_cdc text;
     was_error boolean;
 BEGIN
-    -- Wait for an in-flight refresh, then hold the table for the rest of the transaction.
+    -- The lock order of _lock_ivm_sources: sources of an IMMEDIATE table first;
+    -- then wait for an in-flight refresh, and hold the table for the rest of the transaction.
+    PERFORM pgtrickle._lock_ivm_sources(st.pgt_id, 'ACCESS EXCLUSIVE');
     PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), st.pgt_id::int);
     SELECT * INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = st.pgt_id FOR UPDATE;
     was_error := st.status = 'ERROR';
@@ -406,6 +408,7 @@ DECLARE
     st pgtrickle.pgt_stream_tables := pgtrickle._find_owned_stream_table(name);
     dependent pgtrickle.pgt_stream_tables;
 BEGIN
+    PERFORM pgtrickle._lock_ivm_sources(st.pgt_id, 'ACCESS EXCLUSIVE');
     PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), st.pgt_id::int);
     FOR dependent IN
         SELECT s.* FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables s ON s.pgt_id = d.pgt_id
