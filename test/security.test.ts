@@ -191,6 +191,16 @@ describe('security: a non-superuser role', () => {
     await expect(nobody.query(`SELECT pgtrickle.create_stream_table('x', 'SELECT 1 AS a FROM pg_class', '1m', 'FULL')`)).rejects.toMatchObject({ code: '42501' });
   });
 
+  it('a STABLE wrapper around a volatile function is not trusted outside FULL', async () => {
+    await alice.query(`CREATE FUNCTION dice() RETURNS float8 LANGUAGE sql STABLE AS 'SELECT random()'`);
+    for (const mode of ['DIFFERENTIAL', 'IMMEDIATE', 'AUTO']) {
+      await expect(alice.query(`SELECT pgtrickle.create_stream_table('dice_st', 'SELECT id, public.dice() AS d FROM alice_orders', '1m', $1)`, [mode]))
+        .rejects.toMatchObject({ code: '0A000', message: expect.stringMatching(/volatile/) });
+    }
+    // IMMUTABLE is the owner's promise, as for an index expression; FULL takes anything.
+    await alice.query(`SELECT pgtrickle.create_stream_table('dice_st', 'SELECT id, public.dice() AS d FROM alice_orders', '1m', 'FULL')`);
+  });
+
   it('DDL by a role without any pgtrickle grants works (the event triggers do not need its privileges)', async () => {
     await nobody.query(`CREATE TABLE nobody_t (id int)`);
     await nobody.query(`ALTER TABLE nobody_t ADD COLUMN v text`);

@@ -121,7 +121,13 @@ BEGIN
                       FROM rel_deps rd JOIN pg_class c ON c.oid = rd.relid
                       JOIN pg_namespace n ON n.oid = c.relnamespace
                      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), '[]'::jsonb),
-        'volatility', COALESCE((SELECT max(provolatile::text) FROM func_deps), 'i'),
+        -- Volatility as DIFFERENTIAL and IMMEDIATE must judge it: PostgreSQL's
+        -- own functions as declared; any other function counts as volatile
+        -- unless declared IMMUTABLE, because a STABLE one may read tables whose
+        -- changes are not captured, or call a volatile function (a STABLE
+        -- wrapper around random() passed this check).
+        'volatility', COALESCE((SELECT max(CASE WHEN provolatile = 's' AND pronamespace <> 'pg_catalog'::regnamespace
+                                                THEN 'v' ELSE provolatile::text END) FROM func_deps), 'i'),
         'functions', COALESCE((SELECT jsonb_agg(DISTINCT proname) FROM func_deps), '[]'::jsonb),
         -- aggregates the compiler cannot know by name (it only knows PostgreSQL's own)
         'user_aggregates', COALESCE((SELECT jsonb_agg(DISTINCT proname) FROM func_deps

@@ -74,7 +74,7 @@ BEGIN
         RAISE EXCEPTION 'invalid argument: the defining query must read at least one table'
             USING ERRCODE = '22023', HINT = 'A stream table follows changes to tables; a query without a FROM clause never changes.';
     END IF;
-    IF analysis ->> 'volatility' = 'v' AND v_mode IN ('AUTO', 'DIFFERENTIAL') THEN
+    IF analysis ->> 'volatility' = 'v' AND v_mode IN ('AUTO', 'DIFFERENTIAL', 'IMMEDIATE') THEN
         RAISE EXCEPTION 'unsupported operator for DIFFERENTIAL mode: Defining query contains volatile expressions (e.g., random(), clock_timestamp(), or custom volatile functions)'
             USING ERRCODE = '0A000', DETAIL = 'A volatile function gives a different answer on every call, so changes cannot be maintained incrementally.',
                   HINT = 'Use refresh_mode => ''FULL''.';
@@ -157,7 +157,7 @@ DECLARE
     same_columns boolean;
     storage regclass;
 BEGIN
-    IF analysis ->> 'volatility' = 'v' AND st.refresh_mode = 'DIFFERENTIAL' THEN
+    IF analysis ->> 'volatility' = 'v' AND st.refresh_mode IN ('DIFFERENTIAL', 'IMMEDIATE') THEN
         RAISE EXCEPTION 'unsupported operator for DIFFERENTIAL mode: Defining query contains volatile expressions'
             USING ERRCODE = '0A000', HINT = 'Use refresh_mode => ''FULL''.';
     END IF;
@@ -268,7 +268,7 @@ BEGIN
         RAISE EXCEPTION 'invalid argument: max_differential_joins and max_delta_fraction must not be negative'
             USING ERRCODE = '22023', HINT = 'Use 0 for no limit.';
     END IF;
-    IF v_mode = 'DIFFERENTIAL' AND query IS NULL AND st.functions_used IS NOT NULL
+    IF v_mode IN ('DIFFERENTIAL', 'IMMEDIATE') AND query IS NULL AND st.functions_used IS NOT NULL
        AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id)
        AND (pgtrickle._analyze_query(st.defining_query) ->> 'volatility') = 'v' THEN
         RAISE EXCEPTION 'unsupported operator for DIFFERENTIAL mode: Defining query contains volatile expressions'
