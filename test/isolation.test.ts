@@ -42,6 +42,14 @@ describe('one broken stream table next to healthy ones', () => {
       await waitFor(`healthy_timed to follow the insert of ${v}`, async () =>
         (await oracleDiff(db, 'healthy_timed', 'SELECT count(*) AS n FROM healthy_src')).missing.length === 0);
     }
+    // A schedule written around the API that the scheduler cannot read: that table alone goes to ERROR, with the reason.
+    await db.query(`UPDATE pgtrickle.pgt_stream_tables SET schedule = '*/0 * * * *' WHERE pgt_name = 'healthy_timed'`);
+    await waitFor('healthy_timed in ERROR for its schedule', async () =>
+      (await db.query(`SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'healthy_timed' AND status = 'ERROR'
+                         AND last_error_message LIKE 'the scheduler cannot read schedule%'`)).length === 1);
+    await db.query(`INSERT INTO healthy_src VALUES (40, 40)`);
+    await waitFor('healthy to follow the insert of 40', async () =>
+      (await oracleDiff(db, 'healthy', 'SELECT sum(v) AS s FROM healthy_src')).missing.length === 0);
     // The broken one recorded its own failure and went back to ERROR.
     await waitFor('doomed to be in ERROR again', async () =>
       (await db.query(`SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'doomed' AND status = 'ERROR'`)).length === 1);

@@ -122,6 +122,19 @@ BEGIN
     RETURN false;
 END $$;
 
+-- The scheduler asks every 'calculated' stream table at once; one that cannot
+-- answer (a broken source, a lock it may not wait for) must not stop the
+-- others: it reads as pending, so its own refresh runs and records the error
+-- on that table alone. Read-only, so the exception block's subtransaction
+-- takes no transaction id.
+CREATE OR REPLACE FUNCTION pgtrickle._scheduler_pending(pgt_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN pgtrickle._has_pending_changes(pgt_id);
+EXCEPTION WHEN OTHERS THEN
+    RETURN true;
+END $$;
+
 -- Advances the frontier to the current statement's snapshot only if no change
 -- is visible in the window at that same snapshot (a NO_DATA refresh), in one
 -- statement so no change can slip in between the check and the advance.

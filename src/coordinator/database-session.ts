@@ -333,7 +333,7 @@ export class DatabaseSession {
              s.refresh_tier, s.is_populated, s.consecutive_errors, s.status, s.refresh_mode,
              extract(epoch FROM now() - s.data_timestamp)::float8 AS staleness,
              CASE WHEN s.schedule IS NULL AND s.is_populated AND s.status IN ('ACTIVE', 'INITIALIZING')
-                  THEN pgtrickle._has_pending_changes(s.pgt_id) ELSE false END AS pending,
+                  THEN pgtrickle._scheduler_pending(s.pgt_id) ELSE false END AS pending,
              ${DAG_NODE_COLUMNS}
         FROM pgtrickle.pgt_stream_tables s
        ORDER BY s.pgt_id`);
@@ -383,7 +383,7 @@ export class DatabaseSession {
     const calculated = wave.filter((r) => r.schedule === null && r.is_populated).map((r) => r.pgt_id);
     if (calculated.length === 0) return;
     const { rows } = await this.pool.query<{ pgt_id: string; pending: boolean }>(
-      'SELECT id::text AS pgt_id, pgtrickle._has_pending_changes(id) AS pending FROM unnest($1::bigint[]) AS id',
+      'SELECT id::text AS pgt_id, pgtrickle._scheduler_pending(id) AS pending FROM unnest($1::bigint[]) AS id',
       [calculated],
     );
     const pending = new Map(rows.map((r) => [r.pgt_id, r.pending]));
@@ -405,7 +405,12 @@ export class DatabaseSession {
         now,
       );
     } catch (raw) {
-      this.log.warn({ db: this.databaseName, st: row.name, err: describeError(raw) }, 'unreadable schedule');
+      // Only a schedule written around the API gets here (the API accepts a
+      // subset of what the scheduler reads): put that table in ERROR, say why, go on.
+      const message = `the scheduler cannot read schedule ${JSON.stringify(row.schedule)}: ${describeError(raw)}`;
+      this.log.warn({ db: this.databaseName, st: row.name, err: message }, 'unreadable schedule');
+      void this.markFailed(Number(row.pgt_id), message).catch((err) =>
+        this.log.warn({ db: this.databaseName, st: row.name, err: describeError(err) }, 'recording an unreadable schedule failed'));
       return false;
     }
   }
