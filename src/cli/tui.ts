@@ -1,0 +1,1 @@
+export async function runTui(_o: unknown): Promise<void> {}
