@@ -348,7 +348,14 @@ export async function followAlerts(options: FollowAlertsOptions, onAlert: (alert
   const database = client.database ?? '';
   client.on('notification', (msg) => {
     if (!msg.payload) return;
-    onAlert({ at: new Date().toISOString(), database, ...(JSON.parse(msg.payload) as Record<string, unknown>) } as Alert);
+    let payload: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(msg.payload);
+      payload = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { message: msg.payload };
+    } catch {
+      payload = { message: msg.payload }; // a hand-written NOTIFY: not JSON, kept as the message
+    }
+    onAlert({ at: new Date().toISOString(), database, ...payload } as Alert);
   });
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
   await apiCall(client, () => client.query('LISTEN pg_trickle_alert'));
