@@ -258,6 +258,12 @@ describe('observability functions', () => {
       code: '22023', message: "invalid argument: unsupported EXPLAIN format 'html'; expected 'text', 'json', 'xml', or 'yaml'" });
   });
 
+  it('explain_st adds pg_trickle\'s output_columns and source_oids rows to ours', async () => {
+    const rows = Object.fromEntries((await db.query(`SELECT property, value FROM pgtrickle.explain_st('totals')`)).map((r) => [r.property, r.value]));
+    expect(rows).toMatchObject({ pgt_name: 'public.totals', dvm_supported: 'true', output_columns: 'customer_id, s', source_oids: String(ordersOid) });
+    await expect(db.query(`SELECT * FROM pgtrickle.explain_st('nope')`)).rejects.toMatchObject({ code: '42704' });
+  });
+
   it('list_auxiliary_columns: the hidden columns of the compiled aggregate, in order, with a purpose', async () => {
     const cols = await db.query(`SELECT column_name, data_type FROM pgtrickle.list_auxiliary_columns('totals')`);
     expect(cols).toEqual([
