@@ -394,17 +394,35 @@ export interface SettingRow {
 
 /**
  * The `pg_trickle.*` settings: the `pgtrickle.settings` view when the catalog
- * has one (every setting with its effective value), else the ones PostgreSQL
- * knows in this session (set with ALTER SYSTEM / ALTER DATABASE / SET).
+ * has one (every setting with its effective value). Else the ones this
+ * session can see: pg_settings, plus the names set with ALTER DATABASE / ALTER
+ * ROLE … SET and ALTER SYSTEM (PostgreSQL keeps placeholder settings of an
+ * unknown extension out of pg_settings), each with its current value.
  */
 export async function listSettings(client: pg.ClientBase): Promise<SettingRow[]> {
   const { rows: view } = await client.query<{ present: boolean }>("SELECT to_regclass('pgtrickle.settings') IS NOT NULL AS present");
-  const source = view[0]!.present ? 'pgtrickle.settings' : 'pg_catalog.pg_settings';
-  const { rows } = await client.query<SettingRow>(
-    `SELECT name::text, setting::text, unit::text, short_desc::text, category::text
-       FROM ${source} WHERE name LIKE 'pg\\_trickle.%' ORDER BY name`,
-  );
-  return rows;
+  if (view[0]!.present) {
+    const { rows } = await client.query<SettingRow>(
+      `SELECT name::text, setting::text, unit::text, short_desc::text, category::text FROM pgtrickle.settings WHERE name LIKE 'pg\\_trickle.%' ORDER BY name`,
+    );
+    return rows;
+  }
+  const { rows } = await client.query<SettingRow>(`
+    SELECT name, setting, unit, short_desc, category FROM pg_catalog.pg_settings WHERE name LIKE 'pg\\_trickle.%'
+    UNION
+    SELECT DISTINCT split_part(cfg, '=', 1), pg_catalog.current_setting(split_part(cfg, '=', 1), true), NULL, NULL, 'Customized Options'
+      FROM pg_catalog.pg_db_role_setting, unnest(setconfig) AS cfg
+     WHERE setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+       AND cfg LIKE 'pg\\_trickle.%'
+     ORDER BY 1`);
+  // ALTER SYSTEM values: readable by superusers and pg_read_all_settings only
+  const fromFile = await client
+    .query<SettingRow>(`SELECT DISTINCT name, pg_catalog.current_setting(name, true) AS setting, NULL::text AS unit, NULL::text AS short_desc, 'Customized Options' AS category
+                          FROM pg_catalog.pg_file_settings WHERE name LIKE 'pg\\_trickle.%' AND applied`)
+    .then((r) => r.rows, () => [] as SettingRow[]);
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  for (const r of fromFile) if (!byName.has(r.name)) byName.set(r.name, r);
+  return [...byName.values()].filter((r) => r.setting !== null).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 const SETTING_NAME = /^pg_trickle\.[a-z0-9_]+$/;
