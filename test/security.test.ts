@@ -119,7 +119,7 @@ describe('security: a non-superuser role', () => {
       await compiler.close();
       await admin.end();
     }
-    await db.query(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
+    await db.adminQuery(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
     await alice.query(`INSERT INTO alice_orders VALUES (100, 100)`);
     await alice.query(`UPDATE alice_orders SET amount = amount + 1 WHERE id < 5`);
     await alice.query(`DELETE FROM alice_orders WHERE id = 7`);
@@ -129,9 +129,9 @@ describe('security: a non-superuser role', () => {
       expect(row!.action, name).not.toBe('FAILED');
     }
     await alice.query(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
-    expect(await oracleDiff(db, 'alice_totals', 'SELECT id % 3 AS k, sum(amount) AS s, count(*) AS n FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
-    expect(await oracleDiff(db, 'alice_live', 'SELECT id % 2 AS k, sum(amount) AS s FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
-    expect(await db.query(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
+    expect(await oracleDiff({ query: db.adminQuery }, 'alice_totals', 'SELECT id % 3 AS k, sum(amount) AS s, count(*) AS n FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
+    expect(await oracleDiff({ query: db.adminQuery }, 'alice_live', 'SELECT id % 2 AS k, sum(amount) AS s FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
+    expect(await db.adminQuery(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
     const actions = await alice.query<{ action: string }>(`SELECT action FROM pgtrickle.get_refresh_history('alice_totals') ORDER BY refresh_id DESC LIMIT 2`);
     expect(actions.rows.map((r) => r.action)).toEqual(['NO_DATA', 'DIFFERENTIAL']); // the scheduler's refresh was the differential one
     // Everything pgtrickle generated for her source belongs to the catalog owner.
@@ -148,9 +148,9 @@ describe('security: a non-superuser role', () => {
     await alice.query(`SELECT pgtrickle.create_stream_table('alice_escalate', 'SELECT public.escalate() AS x FROM alice_orders LIMIT 1', '1m', 'FULL', initialize => false)`);
     const [row] = await db.adminQuery<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_escalate')).pgt_id, 'SCHEDULER') AS action`);
     expect(row!.action).toBe('FAILED');
-    const [err] = await db.query<{ e: string }>(`SELECT last_error_message AS e FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alice_escalate'`);
+    const [err] = await db.adminQuery<{ e: string }>(`SELECT last_error_message AS e FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alice_escalate'`);
     expect(err!.e).toMatch(/cannot set parameter "role" within security-definer function/);
-    expect(await db.query(`SELECT * FROM alice_escalate`)).toEqual([]);
+    expect(await db.adminQuery(`SELECT * FROM alice_escalate`)).toEqual([]);
   });
 
   it('her runner made SECURITY INVOKER refuses to run as the coordinator', async () => {
@@ -159,9 +159,9 @@ describe('security: a non-superuser role', () => {
     await alice.query(`ALTER FUNCTION pgtrickle_changes.pgt_run_as_${oid}(text, boolean) SECURITY INVOKER`);
     const [row] = await db.adminQuery<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_who')).pgt_id, 'SCHEDULER') AS action`);
     expect(row!.action).toBe('FAILED');
-    expect(await db.query(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
+    expect(await db.adminQuery(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
     await db.adminQuery(`ALTER FUNCTION pgtrickle_changes.pgt_run_as_${oid}(text, boolean) SECURITY DEFINER`);
-    await db.query(`SELECT pgtrickle.resume_stream_table('alice_who')`);
+    await db.adminQuery(`SELECT pgtrickle.resume_stream_table('alice_who')`);
   });
 
   it('internals are closed: catalog rows, change buffers, capture and IMMEDIATE trigger functions, generated helpers', async () => {

@@ -22,7 +22,6 @@ REVOKE EXECUTE ON FUNCTION
     pgtrickle._drop_ivm_triggers(bigint),
     pgtrickle._resync_source(oid),
     pgtrickle._fail_downstream(bigint, text),
-    pgtrickle._internal_ddl(text),
     pgtrickle._on_ddl_end(),
     pgtrickle._on_sql_drop(),
     pgtrickle._ivm_lock(),

@@ -17,6 +17,8 @@ export interface TestDatabase {
   pool: pg.Pool;
   /** A dedicated connection (for transactions that must stay open). */
   connect(): Promise<pg.Client>;
+  /** A dedicated connection as the admin (installing the catalog is the coordinator's job). */
+  connectAdmin(): Promise<pg.Client>;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Statements only a superuser may run (ALTER DATABASE, signalling other roles' backends, roles). */
   adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -60,6 +62,17 @@ export async function freshDatabase(options: { withCatalog?: boolean } = {}): Pr
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = urlFor(name);
   const owner = inject('ownerRole');
+  if (owner) {
+    // What a DBA gives a user of her own database: schemas of her own, and public.
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`GRANT CREATE ON DATABASE ${name} TO ${owner.name}`);
+      if (options.withCatalog === false) await setup.query(`ALTER SCHEMA public OWNER TO ${owner.name}`);
+    } finally {
+      await setup.end();
+    }
+  }
   const userUrl = owner ? withCredentials(url, owner.name, owner.password) : url;
   const pool = new pg.Pool({ connectionString: userUrl, max: 8 });
   pool.on('error', () => {});
@@ -73,6 +86,13 @@ export async function freshDatabase(options: { withCatalog?: boolean } = {}): Pr
     pool,
     async connect() {
       const client = new pg.Client({ connectionString: userUrl });
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    async connectAdmin() {
+      const client = new pg.Client({ connectionString: url });
       client.on('error', () => {});
       await client.connect();
       clients.push(client);
