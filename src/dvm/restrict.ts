@@ -67,6 +67,12 @@ function checkName(name: unknown, at: PgBody | null): void {
 
 const MAX_DEPTH = 64;
 
+/** Join types the builder maintains (RIGHT becomes LEFT with the sides swapped). */
+const JOIN_TYPES = new Set(['JOIN_INNER', 'JOIN_LEFT', 'JOIN_RIGHT', 'JOIN_FULL']);
+
+/** EXISTS, IN / op ANY, op ALL and scalar subqueries; ARRAY(…), row comparisons and MULTIEXPR are refused. */
+const SUBLINK_TYPES = new Set(['EXISTS_SUBLINK', 'ANY_SUBLINK', 'ALL_SUBLINK', 'EXPR_SUBLINK']);
+
 interface ExprContext {
   /** Aggregates may appear here (SELECT list, HAVING) — not inside another aggregate. */
   aggregates: boolean;
@@ -89,7 +95,20 @@ class Walker {
 
   constructor(private readonly userAggregates: ReadonlySet<string>) {}
 
+  /** Nesting depth of the query being walked (sublinks nest queries inside expressions). */
+  private depth = 0;
+
   select(sel: PgBody, depth: number, top: boolean): void {
+    const saved = this.depth;
+    this.depth = depth;
+    try {
+      this.selectAt(sel, depth, top);
+    } finally {
+      this.depth = saved;
+    }
+  }
+
+  private selectAt(sel: PgBody, depth: number, top: boolean): void {
     if (depth > MAX_DEPTH) fail('too_complex', `more than ${MAX_DEPTH} nested queries`, null);
     if (sel.intoClause) fail('select_into', null, sel.intoClause);
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
@@ -157,10 +176,7 @@ class Walker {
         for (const a of b.alias?.colnames ?? []) checkName(a.String?.sval, b);
         return;
       case 'JoinExpr': {
-        if (b.jointype === 'JOIN_LEFT' || b.jointype === 'JOIN_RIGHT' || b.jointype === 'JOIN_FULL') {
-          fail('outer_join', b.jointype.replace('JOIN_', ''), locOf(b));
-        }
-        if (b.jointype !== 'JOIN_INNER') fail('join_type', String(b.jointype), locOf(b));
+        if (!JOIN_TYPES.has(b.jointype ?? 'JOIN_INNER')) fail('join_type', String(b.jointype), locOf(b));
         if (b.alias || b.join_using_alias) fail('join_alias', (b.alias ?? b.join_using_alias).aliasname, locOf(b));
         this.fromItem(b.larg, depth);
         this.fromItem(b.rarg, depth);
@@ -190,8 +206,14 @@ class Walker {
     const kind = kindOf(node);
     const b = bodyOf(node);
     switch (kind) {
-      case 'SubLink':
-        fail('sublink', String(b.subLinkType ?? '').replace('_SUBLINK', ''), b);
+      case 'SubLink': {
+        // Where a sublink may stand and which shapes are maintained is decided by the builder (build/sublinks.ts).
+        const type = String(b.subLinkType ?? '');
+        if (!SUBLINK_TYPES.has(type)) fail('sublink', type.replace('_SUBLINK', ''), b);
+        if (b.testexpr) this.expr(b.testexpr, ctx);
+        this.select(b.subselect.SelectStmt, this.depth + 1, false);
+        return;
+      }
       case 'ParamRef':
         fail('parameter', `$${b.number}`, b);
       case 'GroupingFunc':
@@ -269,6 +291,8 @@ export function containsAggregate(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some(containsAggregate);
   const obj = value as PgBody;
+  // An aggregate inside a subquery belongs to the subquery (one over outer columns only is refused when built).
+  if (obj.SubLink) return containsAggregate(obj.SubLink.testexpr);
   if (obj.FuncCall && aggregateKind(obj.FuncCall) !== null) return true;
   return Object.values(obj).some(containsAggregate);
 }
