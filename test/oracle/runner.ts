@@ -63,6 +63,8 @@ export class OracleRunner {
     // spends ~1 s compiling a plan that reads ten (see the final report: the
     // executor should run refreshes with jit = off).
     await db.query(`ALTER DATABASE ${db.name} SET jit = off`);
+    // A statement over these tiny tables that runs for seconds is a bug (a plan or a delta that blew up).
+    await db.query(`ALTER DATABASE ${db.name} SET statement_timeout = '${process.env.PGTRICKLE_ORACLE_STATEMENT_TIMEOUT ?? '60s'}'`);
     const client = await db.connect();
     await client.query(`SET client_min_messages = warning`);
     return new OracleRunner(db, client, new CompilerPool());

@@ -118,8 +118,9 @@ function semiJoinOf(ctx: BuildContext, node: OpNode, outer: Scope, link: PgBody,
   const type = String(link.subLinkType);
   const opName: PgNode[] = link.operName?.length ? link.operName : [{ String: { sval: '=' } }];
   // The comparison `test op y`, with y the subquery's output (one column, or a row).
+  // The test `x` of `x IN (…)` belongs to the outer query, even where the subquery has a column of that name.
+  const test = link.testexpr ? outer.bind(link.testexpr as PgNode).ast : null;
   const comparison = (ys: PgNode[]): PgNode => {
-    const test = link.testexpr as PgNode;
     const rexpr = ys.length === 1 ? ys[0]! : { RowExpr: { args: ys, row_format: 'COERCE_IMPLICIT_CAST' } };
     const cmp: PgNode = { A_Expr: { kind: 'AEXPR_OP', name: opName, lexpr: test, rexpr } };
     if (type === 'ANY_SUBLINK') return negated ? { BooleanTest: { arg: cmp, booltesttype: 'IS_NOT_FALSE' } } : cmp;
