@@ -188,7 +188,20 @@ export interface PadNode {
   readonly key: readonly Col[] | null;
 }
 
+/**
+ * Constant rows: a VALUES list, or the one row without columns a SELECT
+ * without FROM reads. Never changes: its delta is empty.
+ */
+export interface ConstantNode {
+  readonly kind: 'Constant';
+  /** One list of (column-free) expressions per row. */
+  readonly rows: readonly (readonly Expr[])[];
+  readonly columns: readonly Col[];
+  readonly key: null;
+}
+
 export type OpNode =
+  | ConstantNode
   | ScanNode
   | FilterNode
   | ProjectNode

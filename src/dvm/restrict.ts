@@ -113,7 +113,12 @@ class Walker {
     if (sel.intoClause) fail('select_into', null, sel.intoClause);
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
     if (sel.limitCount || sel.limitOffset) fail('limit', null, sel.limitCount ? bodyOf(sel.limitCount) : bodyOf(sel.limitOffset));
-    if (sel.valuesLists?.length) fail('values', null, null);
+    if (sel.valuesLists?.length) {
+      // Inside a query a VALUES list is a constant relation; as the whole defining query it has no source.
+      if (top) fail('values', null, null);
+      for (const row of sel.valuesLists) this.expr(row, { aggregates: false });
+      return;
+    }
     if (sel.windowClause?.length) fail('window_function', 'WINDOW clause', bodyOf(sel.windowClause[0]));
     if (sel.withClause) this.withClause(sel.withClause, depth);
     if (sel.sortClause?.length) {
@@ -126,11 +131,11 @@ class Walker {
       this.select(sel.rarg, depth + 1, false);
       return;
     }
-    if (!sel.fromClause?.length) fail('no_from', null, null);
+    if (!sel.fromClause?.length && top) fail('no_from', null, null);
     if (sel.distinctClause?.length && sel.distinctClause.some((d: PgNode) => Object.keys(d).length > 0)) {
       fail('distinct_on', null, bodyOf(sel.distinctClause.find((d: PgNode) => Object.keys(d).length > 0)));
     }
-    for (const item of sel.fromClause) this.fromItem(item, depth);
+    for (const item of sel.fromClause ?? []) this.fromItem(item, depth);
     for (const t of sel.targetList ?? []) {
       const rt = t.ResTarget as PgBody;
       checkName(rt.name, rt);

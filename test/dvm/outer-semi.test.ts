@@ -44,6 +44,10 @@ const QUERIES: Record<string, string> = {
   correlated_scalar_count: `SELECT c.id, (SELECT count(*) FROM orders o WHERE o.cust = c.id) AS n FROM customers c`,
   correlated_scalar_sum_null: `SELECT c.id, (SELECT sum(o.qty) FROM orders o WHERE o.cust = c.tier) AS s FROM customers c`,
   scalar_having: `SELECT cust, sum(amt) AS total FROM orders GROUP BY cust HAVING sum(amt) > (SELECT sum(amt) * 0.2 FROM orders)`,
+  values_join: `SELECT c.id, v.label FROM customers c JOIN (VALUES (1, 'one'), (2, 'two'), (NULL, 'none')) AS v(tier, label) ON v.tier = c.tier`,
+  values_left_join: `SELECT v.t, c.id FROM (VALUES (1), (2), (9), (2)) AS v(t) LEFT JOIN customers c ON c.tier = v.t`,
+  from_less_union: `SELECT id, region FROM customers UNION ALL SELECT 0, 'constant'`,
+  from_less_cross: `SELECT c.id, k.x FROM customers c CROSS JOIN (SELECT 42 AS x) k`,
   scalar_in_grouped_select: `SELECT cust, count(*) AS n, (SELECT count(*) FROM customers) AS c FROM orders GROUP BY cust`,
 };
 

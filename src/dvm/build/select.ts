@@ -23,6 +23,7 @@ import type { BuildContext } from './context.ts';
 import { buildGrouped } from './grouping.ts';
 import { applyWhere, extractScalars } from './sublinks.ts';
 import { makeOuterJoin } from '../ops/outer-join.ts';
+import { makeConstant } from '../ops/constant.ts';
 import { Scope, type RangeEntry, type ScopeColumn } from './scope.ts';
 
 export interface Built {
@@ -87,8 +88,11 @@ function renamed(names: readonly string[], aliases: readonly string[]): string[]
 export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
   const scopeEnv = withEnv(sel, env);
   if ((sel.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return buildUnionAll(ctx, sel, scopeEnv, rootTypes);
+  if (sel.valuesLists?.length) return buildValues(ctx, sel, rootTypes);
 
-  const from = buildFromList(ctx, sel.fromClause as PgNode[], scopeEnv);
+  const from: FromResult = sel.fromClause?.length
+    ? buildFromList(ctx, sel.fromClause as PgNode[], scopeEnv)
+    : { node: makeConstant([[]], []), entries: [], star: [], merged: new Map() };
   const scope = new Scope(from.entries, from.merged);
   let node: OpNode = from.node;
   if (sel.whereClause) node = applyWhere(ctx, node, scope, sel.whereClause, scopeEnv);
@@ -118,6 +122,16 @@ export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, 
   node = makeProject(node, items);
   if (sel.distinctClause?.length) node = makeDistinct(node);
   return { node, names: targets.map((t) => t.name) };
+}
+
+/** VALUES (…), (…): constant rows, columns named column1…N as PostgreSQL names them. */
+function buildValues(ctx: BuildContext, sel: PgBody, rootTypes: readonly string[] | null): Built {
+  const empty = new Scope([], new Map());
+  const rows = (sel.valuesLists as PgNode[]).map((row) => ((row.List?.items ?? []) as PgNode[]).map((e) => empty.bind(e)));
+  const width = rows[0]?.length ?? 0;
+  const names = Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const columns = names.map((name, i) => ctx.col(name, rootTypes?.[i] ?? ctx.typeOf(rows[0]![i]!)));
+  return { node: makeConstant(rows, columns), names };
 }
 
 function expandTargets(ctx: BuildContext, list: readonly PgNode[], scope: Scope, star: readonly ScopeColumn[]): Target[] {

@@ -11,6 +11,7 @@ import { unionAllRules } from './union-all.ts';
 import { outerJoinRules } from './outer-join.ts';
 import { padRules } from './pad.ts';
 import { semiJoinRules } from './semi-join.ts';
+import { constantRules } from './constant.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Scan: scanRules,
@@ -23,6 +24,7 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   SemiJoin: semiJoinRules,
   OuterJoin: outerJoinRules,
   Pad: padRules,
+  Constant: constantRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */
