@@ -42,8 +42,11 @@ async function timed(client: pg.Client, sql: string, params: unknown[]): Promise
 }
 
 async function equal(client: pg.Client, st: string, query: string): Promise<boolean> {
+  // The storage also has __pgt_* columns: compare the query's own columns.
+  const { fields } = await client.query(`SELECT * FROM (${query}) q LIMIT 0`);
+  const cols = fields.map((f) => client.escapeIdentifier(f.name)).join(', ');
   const { rows } = await client.query(
-    `SELECT (SELECT count(*) FROM (SELECT * FROM ${st} EXCEPT ALL SELECT * FROM (${query}) q) a) + (SELECT count(*) FROM (SELECT * FROM (${query}) q EXCEPT ALL SELECT * FROM ${st}) b) AS n`);
+    `SELECT (SELECT count(*) FROM (SELECT ${cols} FROM ${st} EXCEPT ALL SELECT * FROM (${query}) q) a) + (SELECT count(*) FROM (SELECT * FROM (${query}) q EXCEPT ALL SELECT ${cols} FROM ${st}) b) AS n`);
   return Number(rows[0].n) === 0;
 }
 

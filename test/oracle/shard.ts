@@ -5,7 +5,7 @@
  * failure names its chunk.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_GRAMMAR, type Grammar } from './generators.ts';
+import { BASE_GRAMMAR, BREADTH_GRAMMAR, type Grammar } from './generators.ts';
 import { checkOracle, oracleCases, oracleSeed, OracleRunner, summary } from './runner.ts';
 
 const CHUNK = 40;
@@ -20,6 +20,15 @@ export interface ShardOptions {
   /** Share of generated queries the compiler may refuse. */
   readonly maxRejected: number;
 }
+
+/** The breadth grammar's DIFFERENTIAL run (breadth-1/-2.test.ts): 300 cases unless PGTRICKLE_ORACLE_BREADTH_CASES says otherwise. */
+export const BREADTH_SHARD: ShardOptions = {
+  grammar: BREADTH_GRAMMAR,
+  label: 'DIFFERENTIAL oracle, outer joins / sublinks / scalar subqueries',
+  cases: Number(process.env.PGTRICKLE_ORACLE_BREADTH_CASES ?? 300),
+  seedOffset: 500_000,
+  maxRejected: 0.1,
+};
 
 export function oracleShard(shard: number, shards: number, options: Partial<ShardOptions> = {}): void {
   const grammar = options.grammar ?? BASE_GRAMMAR;
