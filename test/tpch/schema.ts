@@ -43,7 +43,7 @@ ${FUNCTIONS}
 /** `h(x, salt)`: a deterministic pseudo-random int in [0, n). */
 const FUNCTIONS = `
 CREATE FUNCTION rnd(x int, salt int, n int) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN (abs(hashint4(x * 7919 + salt)::bigint) % n)::int;
+  RETURN (abs(hashint8(x::bigint * 7919 + salt)::bigint) % n)::int;
 CREATE FUNCTION pick(x int, salt int, VARIADIC xs text[]) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN xs[1 + rnd(x, salt, cardinality(xs))];
 
