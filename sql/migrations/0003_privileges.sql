@@ -8,7 +8,7 @@
 -- refresh history, whose error messages may quote row values, is readable only
 -- by the owner. The coordinator's role owns the catalog (and superusers
 -- bypass row-level security), so none of this costs the scheduler anything.
--- Function privileges are set by sql/code/17_privileges.sql on every install.
+-- Function privileges are set by sql/code/99_privileges.sql on every install.
 
 DO $$
 BEGIN

@@ -39,7 +39,7 @@ const refused: Record<string, string> = {};
 
 beforeAll(async () => {
   db = await freshDatabase();
-  await db.query(`ALTER DATABASE ${db.name} SET jit = off`);
+  await db.adminQuery(`ALTER DATABASE ${db.name} SET jit = off`);
   client = await db.connect();
   await q('SET client_min_messages = warning');
   compiler = new CompilerPool();
