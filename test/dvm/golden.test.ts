@@ -14,6 +14,12 @@ const GOLDEN: Record<string, string> = {
   union_all: `SELECT id, 'order' AS kind FROM orders UNION ALL SELECT id, 'customer' FROM customers`,
   distinct: `SELECT DISTINCT region FROM customers`,
   keyless: `SELECT sku, price FROM items WHERE price > 0`,
+  left_join: `SELECT c.id, c.region, o.id AS oid FROM customers c LEFT JOIN orders o ON o.cust = c.id`,
+  full_join: `SELECT c.id, o.id AS oid FROM customers c FULL JOIN orders o ON o.cust = c.id`,
+  semi_join: `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.cust = c.id AND o.amt > 10)`,
+  anti_join_not_in: `SELECT id FROM customers WHERE id NOT IN (SELECT cust FROM orders WHERE amt > 15)`,
+  scalar_subquery: `SELECT id, amt FROM orders WHERE amt > (SELECT avg(amt) FROM orders)`,
+  correlated_scalar: `SELECT c.id, (SELECT count(*) FROM orders o WHERE o.cust = c.id) AS n FROM customers c`,
 };
 
 let h: DvmHarness;

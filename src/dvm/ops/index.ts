@@ -8,6 +8,10 @@ import { projectRules } from './project.ts';
 import type { OpRules } from './rules.ts';
 import { scanRules } from './scan.ts';
 import { unionAllRules } from './union-all.ts';
+import { outerJoinRules } from './outer-join.ts';
+import { padRules } from './pad.ts';
+import { semiJoinRules } from './semi-join.ts';
+import { constantRules } from './constant.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Scan: scanRules,
@@ -17,6 +21,10 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Aggregate: aggregateRules,
   Distinct: distinctRules,
   UnionAll: unionAllRules,
+  SemiJoin: semiJoinRules,
+  OuterJoin: outerJoinRules,
+  Pad: padRules,
+  Constant: constantRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */
