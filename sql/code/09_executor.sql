@@ -265,6 +265,12 @@ BEGIN
                   HINT = format('Fix the cause, then run: SELECT pgtrickle.resume_stream_table(%L);', pgtrickle._qualified(st));
     END IF;
 
+    -- Source gates, watermark groups and the fuse hold back scheduler refreshes
+    -- only (23_gates_watermarks.sql, 22_fuse.sql); the skip is recorded there.
+    IF initiated_by = 'SCHEDULER' AND pgtrickle._scheduler_skip(st) THEN
+        RETURN 'SKIPPED';
+    END IF;
+
     IF initiated_by = 'SCHEDULER' THEN
         BEGIN
             result := pgtrickle._refresh_apply(st);
