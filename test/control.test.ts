@@ -198,4 +198,18 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     await expect(db.query(`SELECT pgtrickle.drop_refresh_group('snap')`)).rejects.toMatchObject({
       code: '42704', message: `refresh group 'snap' does not exist` });
   });
+
+  it('scheduler_falling_behind when a refresh takes more than 80 % of its interval', async () => {
+    await db.query('CREATE TABLE fb_src (id int PRIMARY KEY)');
+    await db.query('INSERT INTO fb_src VALUES (1)');
+    await db.query(`SELECT pgtrickle.create_stream_table('fb', 'SELECT id FROM fb_src WHERE pg_sleep(0.9) IS NOT NULL', '1s', 'FULL')`);
+    notes.length = 0;
+    await db.query('INSERT INTO fb_src VALUES (2)');   // one row sleeps 0.9 s: the FULL refresh takes ~1.8 s
+    const alert = await waitFor('scheduler_falling_behind', async () =>
+      notes.map((n) => (n.channel === 'pg_trickle_alert' ? JSON.parse(n.payload) : null)).find((a) => a?.event === 'scheduler_falling_behind'));
+    expect(alert).toMatchObject({ st: 'public.fb', schedule_ms: 1000 });
+    expect(alert.elapsed_ms).toBeGreaterThan(800);
+    expect(alert.ratio).toBeGreaterThan(0.8);
+    await db.query(`SELECT pgtrickle.drop_stream_table('fb')`);
+  });
 });

@@ -348,6 +348,7 @@ BEGIN
         PERFORM pgtrickle._alert('refresh_completed', st, jsonb_build_object(
             'action', result.action, 'rows_inserted', result.rows_inserted,
             'rows_deleted', result.rows_deleted, 'duration_ms', round(duration_ms::numeric, 3)));
+        PERFORM pgtrickle._falling_behind_check(st, duration_ms);   -- 25_falling_behind.sql
     END IF;
     RETURN result.action;
 END $$;
