@@ -55,17 +55,17 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
       code: '22023', message: `invalid argument: invalid reset_fuse action: 'rewind' (expected 'apply', 'reinitialize', or 'skip_changes')` });
     // A small change passes under the ceiling.
     await db.query('UPDATE fz_src SET v = 1 WHERE id <= 10');
-    await waitFor('the small change', () => equalsQuery('public.fz', q));
+    await waitFor('the small change', () => equalsQuery('public.fz', q), 60_000);
 
     const blow = async (v: number) => {
       notes.length = 0;
       await db.query('UPDATE fz_src SET v = $1', [v]);
-      await waitFor('the fuse to blow', async () => (await stRow('fz')).status === 'SUSPENDED');
+      await waitFor('the fuse to blow', async () => (await stRow('fz')).status === 'SUSPENDED', 60_000);
       expect(await stRow('fz')).toMatchObject({
         status: 'SUSPENDED', fuse_state: 'blown', blow_reason: '5000 pending changes exceed the fuse ceiling of 1000' });
       expect((await history('fz')).at(-1)).toEqual({
         action: 'SKIP', status: 'SKIPPED', error_message: 'fuse blown: 5000 pending changes exceed the fuse ceiling of 1000' });
-      const legacy = await waitFor('fuse_blown on pgtrickle_alert', async () => notes.find((n) => n.channel === 'pgtrickle_alert'));
+      const legacy = await waitFor('fuse_blown on pgtrickle_alert', async () => notes.find((n) => n.channel === 'pgtrickle_alert'), 60_000);
       expect(JSON.parse(legacy.payload)).toEqual({ event: 'fuse_blown', stream_table: 'public.fz', pending: 5000, ceiling: 1000 });
       const alert = notes.find((n) => n.channel === 'pg_trickle_alert' && JSON.parse(n.payload).event === 'fuse_blown');
       expect(JSON.parse(alert!.payload)).toMatchObject({ st: 'public.fz', pending: 5000, ceiling: 1000 });
@@ -76,14 +76,14 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
 
     await blow(2);
     await db.query(`SELECT pgtrickle.reset_fuse('fz', action => 'apply')`);
-    await waitFor('apply to catch up', () => equalsQuery('public.fz', q));
+    await waitFor('apply to catch up', () => equalsQuery('public.fz', q), 60_000);
     expect(await stRow('fz')).toMatchObject({ status: 'ACTIVE', fuse_state: 'armed', blow_reason: null, blown_at: null });
     // DIFFERENTIAL, or FULL when the change ratio says recomputing is cheaper — never REINITIALIZE.
     expect((await history('fz')).at(-1)).toMatchObject({ action: expect.stringMatching(/^(DIFFERENTIAL|FULL)$/), status: 'COMPLETED' });
 
     await blow(3);
     await db.query(`SELECT pgtrickle.reset_fuse('fz', ' Reinitialize ')`);
-    await waitFor('reinitialize', async () => (await history('fz')).at(-1)?.action === 'REINITIALIZE');
+    await waitFor('reinitialize', async () => (await history('fz')).at(-1)?.action === 'REINITIALIZE', 60_000);
     expect(await equalsQuery('public.fz', q)).toBe(true);
     expect(await stRow('fz')).toMatchObject({ status: 'ACTIVE', fuse_state: 'armed' });
 
@@ -93,7 +93,7 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     // The 5,000 changes are never applied; later ones are.
     await db.query('UPDATE fz_src SET v = 5 WHERE id = 1');
     await waitFor('the change after the skip', async () =>
-      (await db.query(`SELECT v FROM fz WHERE id = 1`))[0]?.v === 5);
+      (await db.query(`SELECT v FROM fz WHERE id = 1`))[0]?.v === 5, 60_000);
     expect(await db.query(`SELECT v, count(*)::int AS n FROM fz GROUP BY v ORDER BY v`)).toEqual([{ v: 3, n: 4999 }, { v: 5, n: 1 }]);
     expect(await stRow('fz')).toMatchObject({ status: 'ACTIVE', fuse_state: 'armed' });
   });
@@ -104,10 +104,10 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     notes.length = 0;
     await db.query(`SELECT pgtrickle.gate_source('g_src')`);
     const oid = (await db.query<{ oid: number }>(`SELECT 'g_src'::regclass::oid::int AS oid`))[0]!.oid;
-    await waitFor('the gate NOTIFY', async () => notes.find((n) => n.channel === 'pgtrickle_source_gate' && n.payload === String(oid)));
+    await waitFor('the gate NOTIFY', async () => notes.find((n) => n.channel === 'pgtrickle_source_gate' && n.payload === String(oid)), 60_000);
     await db.query('INSERT INTO g_src VALUES (1, 1)');
     await waitFor('a SKIP row', async () =>
-      (await history('gst')).some((h) => h.action === 'SKIP' && h.status === 'SKIPPED' && h.error_message === 'source gated'));
+      (await history('gst')).some((h) => h.action === 'SKIP' && h.status === 'SKIPPED' && h.error_message === 'source gated'), 60_000);
     await new Promise((r) => setTimeout(r, 600));   // a few more ticks: still held, one row for the run
     expect(await db.query('SELECT * FROM gst')).toEqual([]);
     expect((await history('gst')).filter((h) => h.action === 'SKIP')).toHaveLength(1);
@@ -120,7 +120,7 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     expect(await db.query('SELECT id, v FROM gst')).toEqual([{ id: 1, v: 1 }]);
     await db.query('INSERT INTO g_src VALUES (2, 2)');
     await db.query(`SELECT pgtrickle.ungate_source('g_src')`);
-    await waitFor('the ungated refresh', async () => (await db.query('SELECT * FROM gst')).length === 2);
+    await waitFor('the ungated refresh', async () => (await db.query('SELECT * FROM gst')).length === 2, 60_000);
     expect((await db.query(`SELECT gated, ungated_at IS NOT NULL AS u FROM pgtrickle.source_gates()`))[0]).toEqual({ gated: false, u: true });
     await expect(db.query(`SELECT pgtrickle.gate_source('no_such_table')`)).rejects.toMatchObject({ code: '42P01' });
   });
@@ -153,12 +153,12 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
 
     await db.query('INSERT INTO wa VALUES (1, 10)');
     await db.query('INSERT INTO wb VALUES (1, 20)');
-    await waitFor('a SKIP row', async () => (await history('wj')).some((h) => h.action === 'SKIP'));
+    await waitFor('a SKIP row', async () => (await history('wj')).some((h) => h.action === 'SKIP'), 60_000);
     expect((await history('wj')).at(-1)).toEqual({
       action: 'SKIP', status: 'SKIPPED', error_message: `watermark group 'wg' misaligned: lag 300.0s exceeds tolerance 30.0s` });
     expect(await db.query('SELECT * FROM wj')).toEqual([]);
     await db.query(`SELECT pgtrickle.advance_watermark('wb', '2026-03-01 12:04:45+00')`);   // within 30 s
-    await waitFor('the aligned refresh', () => equalsQuery('public.wj', q));
+    await waitFor('the aligned refresh', () => equalsQuery('public.wj', q), 60_000);
     expect((await db.query('SELECT count(*)::int AS n FROM wj'))[0]!.n).toBe(1);
     await db.query(`SELECT pgtrickle.drop_watermark_group('wg')`);
     await expect(db.query(`SELECT pgtrickle.drop_watermark_group('wg')`)).rejects.toMatchObject({
@@ -187,7 +187,7 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     await db.query('INSERT INTO r_src SELECT generate_series(1, 3)');
     await waitFor('both members refreshed', async () =>
       (await equalsQuery('public.ra', `SELECT id, 'repeatable read' AS iso FROM r_src`)) &&
-      (await equalsQuery('public.rb', `SELECT id, 'repeatable read' AS iso FROM r_src`)));
+      (await equalsQuery('public.rb', `SELECT id, 'repeatable read' AS iso FROM r_src`)), 60_000);
     // One transaction: now() — the transaction's start — is the same for both.
     const stamps = await db.query<{ pgt_name: string; updated_at: Date }>(
       `SELECT pgt_name, updated_at FROM pgtrickle.pgt_stream_tables WHERE pgt_name IN ('ra', 'rb') ORDER BY pgt_name`);
@@ -206,7 +206,7 @@ describe('fuse, source gates, watermarks, refresh groups', () => {
     notes.length = 0;
     await db.query('INSERT INTO fb_src VALUES (2)');   // one row sleeps 0.9 s: the FULL refresh takes ~1.8 s
     const alert = await waitFor('scheduler_falling_behind', async () =>
-      notes.map((n) => (n.channel === 'pg_trickle_alert' ? JSON.parse(n.payload) : null)).find((a) => a?.event === 'scheduler_falling_behind'));
+      notes.map((n) => (n.channel === 'pg_trickle_alert' ? JSON.parse(n.payload) : null)).find((a) => a?.event === 'scheduler_falling_behind'), 60_000);
     expect(alert).toMatchObject({ st: 'public.fb', schedule_ms: 1000 });
     expect(alert.elapsed_ms).toBeGreaterThan(800);
     expect(alert.ratio).toBeGreaterThan(0.8);
