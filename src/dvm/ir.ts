@@ -84,16 +84,25 @@ export interface JoinNode {
   readonly key: readonly Col[] | null;
 }
 
-export type AggFunction = 'count' | 'sum' | 'avg';
+/**
+ * count/sum/avg are algebraic (state = sums); min/max are semi-algebraic
+ * (state = the extreme, rescanned when it leaves); `rescan` is any other
+ * aggregate call (holistic, DISTINCT, ORDER BY, WITHIN GROUP, user-defined),
+ * recomputed over the touched groups from the sources.
+ */
+export type AggFunction = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'rescan';
 
 export interface AggCall {
   readonly col: Col;
   readonly fn: AggFunction;
-  /** null for COUNT(*). */
+  /** null for COUNT(*) and for `rescan` calls. */
   readonly arg: Expr | null;
   readonly filter: Expr | null;
+  /** The whole bound call (FILTER, ORDER BY, DISTINCT, WITHIN GROUP included), for `rescan`; else null. */
+  readonly call: Expr | null;
   /**
-   * Type of the running sum kept for SUM/AVG (and of SUM's result); null for COUNT.
+   * Type of the state kept: the running sum for SUM/AVG (and SUM's result),
+   * the extreme (= argument type) for MIN/MAX; null for COUNT and `rescan`.
    * Chosen so that state arithmetic reproduces PostgreSQL's own result exactly
    * for integer and numeric inputs (see build/aggregate.ts).
    */
@@ -138,7 +147,19 @@ export interface UnionAllNode {
   readonly branchKey: Col;
 }
 
-export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode;
+/** INTERSECT [ALL] / EXCEPT [ALL] (ops/set-op.ts). */
+export interface SetOpNode {
+  readonly kind: 'SetOp';
+  readonly op: 'intersect' | 'except';
+  readonly all: boolean;
+  readonly left: UnionBranch;
+  readonly right: UnionBranch;
+  readonly columns: readonly Col[];
+  /** All columns for the distinct forms; null for ALL (the result has duplicates). */
+  readonly key: readonly Col[] | null;
+}
+
+export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode;
 export type OpKind = OpNode['kind'];
 export type NodeOf<K extends OpKind> = Extract<OpNode, { kind: K }>;
 

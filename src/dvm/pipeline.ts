@@ -23,7 +23,7 @@ import type { CompiledPlan, CompileInput } from './types.ts';
 import { boundId } from './emit/expr.ts';
 
 /** Bump whenever the generated SQL changes (plans are re-derived on mismatch, D2). */
-export const COMPILER_VERSION = 'dvm-4';
+export const COMPILER_VERSION = 'dvm-5';
 
 interface State {
   readonly input: CompileInput;

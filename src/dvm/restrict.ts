@@ -19,13 +19,19 @@ const OTHER_AGGREGATES = new Set([
   'array_agg', 'string_agg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor',
   'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict', 'json_object_agg', 'jsonb_object_agg',
   'json_object_agg_strict', 'jsonb_object_agg_strict', 'json_object_agg_unique', 'jsonb_object_agg_unique',
-  'json_object_agg_unique_strict', 'jsonb_object_agg_unique_strict', 'xmlagg',
+  'json_object_agg_unique_strict', 'jsonb_object_agg_unique_strict',
   'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
   'corr', 'covar_pop', 'covar_samp', 'regr_avgx', 'regr_avgy', 'regr_count', 'regr_intercept',
   'regr_r2', 'regr_slope', 'regr_sxx', 'regr_sxy', 'regr_syy',
   'mode', 'percentile_cont', 'percentile_disc', 'rank', 'dense_rank', 'percent_rank', 'cume_dist',
   'any_value', 'range_agg', 'range_intersect_agg',
 ]);
+
+/**
+ * Aggregates refused: XMLAGG's xml has no equality operator, which a
+ * recomputation inside a plan needs (consolidating the rows before the window).
+ */
+const REFUSED_AGGREGATES = new Set(['xmlagg']);
 
 const SET_RETURNING = new Set([
   'generate_series', 'generate_subscripts', 'unnest', 'regexp_matches', 'regexp_split_to_table',
@@ -43,6 +49,15 @@ const EXPRESSION_KINDS = new Set([
   'A_Indices', 'CollateClause', 'SQLValueFunction', 'String', 'Integer', 'Float', 'Boolean', 'BitString',
   'List', 'NamedArgExpr', 'A_Star',
 ]);
+
+/**
+ * Is this FuncCall an aggregate: one of PostgreSQL's built-in aggregates (by
+ * name), or one of the user's (CompileInput.userAggregates)?
+ */
+export function isAggregateCall(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
+  if (call.over) return false;
+  return isUserAggregate(call, userAggregates) || aggregateKind(call) !== null;
+}
 
 /** Is this FuncCall one of PostgreSQL's built-in aggregates (by name)? */
 export function aggregateKind(call: PgBody): 'supported' | 'min_max' | 'other' | null {
@@ -77,7 +92,7 @@ interface ExprContext {
  * (CompileInput.userAggregates): an entry `name` matches any call of that
  * name, `schema.name` only a call qualified with that schema.
  */
-function isUserAggregate(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
+export function isUserAggregate(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
   if (userAggregates.size === 0) return false;
   const name = funcName(call);
   const schema = funcSchema(call);
@@ -102,7 +117,6 @@ class Walker {
     }
     const op = sel.op ?? 'SETOP_NONE';
     if (op !== 'SETOP_NONE') {
-      if (op !== 'SETOP_UNION' || !sel.all) fail('set_operation', `${op.replace('SETOP_', '')}${sel.all ? ' ALL' : ''}`, null);
       this.select(sel.larg, depth + 1, false);
       this.select(sel.rarg, depth + 1, false);
       return;
@@ -128,7 +142,7 @@ class Walker {
     }
     if (sel.havingClause) {
       this.expr(sel.havingClause, { aggregates: true });
-      if (!sel.groupClause?.length && !containsAggregate(sel.targetList) && !containsAggregate(sel.havingClause)) {
+      if (!sel.groupClause?.length && !containsAggregate(sel.targetList, this.userAggregates) && !containsAggregate(sel.havingClause, this.userAggregates)) {
         fail('having_without_aggregate', null, bodyOf(sel.havingClause));
       }
     }
@@ -208,19 +222,15 @@ class Walker {
       case 'FuncCall': {
         const name = funcName(b);
         if (b.over) fail('window_function', name, b);
+        if (REFUSED_AGGREGATES.has(name) && (funcSchema(b) === null || funcSchema(b) === 'pg_catalog') && !b.over) fail('aggregate_unsupported', name, b);
         // Checked before the built-in names: a user aggregate may shadow one in its own schema.
-        if (isUserAggregate(b, this.userAggregates)) fail('aggregate_user', funcSchema(b) ? `${funcSchema(b)}.${name}` : name, b);
-        const agg = aggregateKind(b);
+        const agg = isUserAggregate(b, this.userAggregates) ? 'other' : aggregateKind(b);
         if (agg) {
           if (!ctx.aggregates) fail('aggregate_nested', name, b);
-          if (agg === 'min_max') fail('aggregate_min_max', name, b);
-          if (agg === 'other') fail('aggregate_unsupported', name, b);
-          if (b.agg_distinct) fail('aggregate_distinct', name, b);
-          if (b.agg_order?.length || b.agg_within_group) fail('aggregate_order', name, b);
-          const nargs = (b.args ?? []).length;
-          if (b.agg_star ? nargs !== 0 : nargs !== 1) fail('aggregate_unsupported', `${name} with ${nargs} arguments`, b);
-          if (b.func_variadic) fail('aggregate_unsupported', `${name}(VARIADIC …)`, b);
+          if (b.agg_star && (b.args ?? []).length) fail('aggregate_unsupported', `${name} with * and arguments`, b);
+          // Arguments, ORDER BY / WITHIN GROUP keys and FILTER are per-row expressions.
           for (const a of b.args ?? []) this.expr(a, { aggregates: false });
+          for (const o of b.agg_order ?? []) this.expr(bodyOf(o).node ?? o, { aggregates: false });
           if (b.agg_filter) this.expr(b.agg_filter, { aggregates: false });
           return;
         }
@@ -265,12 +275,12 @@ function locOf(b: PgBody): PgBody | null {
   return null;
 }
 
-export function containsAggregate(value: unknown): boolean {
+export function containsAggregate(value: unknown, userAggregates: ReadonlySet<string> = new Set()): boolean {
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(containsAggregate);
+  if (Array.isArray(value)) return value.some((v) => containsAggregate(v, userAggregates));
   const obj = value as PgBody;
-  if (obj.FuncCall && aggregateKind(obj.FuncCall) !== null) return true;
-  return Object.values(obj).some(containsAggregate);
+  if (obj.FuncCall && isAggregateCall(obj.FuncCall, userAggregates)) return true;
+  return Object.values(obj).some((v) => containsAggregate(v, userAggregates));
 }
 
 /** Reject what cannot be maintained; returns creation-time warnings. */

@@ -266,6 +266,19 @@ export interface GenQuery {
   readonly cols: readonly OutCol[];
 }
 
+/**
+ * Grammar beyond the base (issue 11), switched on per oracle suite so the
+ * base suites keep generating exactly the cases their seeds always did.
+ */
+export interface Features {
+  /** MIN/MAX and group-rescan aggregates (STRING_AGG, ARRAY_AGG, DISTINCT, WITHIN GROUP, …). */
+  readonly aggregates?: boolean;
+  /** UNION, INTERSECT [ALL], EXCEPT [ALL], nested and mixed with UNION ALL. */
+  readonly setOps?: boolean;
+}
+
+export const NO_FEATURES: Features = {};
+
 interface Cte {
   readonly name: string;
   readonly cols: readonly OutCol[];
@@ -277,7 +290,12 @@ class QueryGen {
   /** Table references left: keeps cross products and plans small. */
   private budget = 5;
 
-  constructor(private readonly r: Rand, private readonly schema: Schema, private readonly prefer: Table | null = null) {}
+  constructor(
+    private readonly r: Rand,
+    private readonly schema: Schema,
+    private readonly prefer: Table | null = null,
+    private readonly features: Features = NO_FEATURES,
+  ) {}
 
   private nextAlias(prefix: string): string {
     this.alias += 1;
@@ -303,6 +321,7 @@ class QueryGen {
   /** A query: one SELECT, or a UNION ALL of 2–3. `want` forces the output types. */
   query(depth: number, want: readonly ColType[] | null): GenQuery {
     const r = this.r;
+    if (this.features.setOps && this.budget >= 2 && r.chance(0.5)) return this.setOperation(depth, want);
     if (want === null && this.budget >= 2 && r.chance(0.15)) {
       const first = this.select(depth, null);
       const types = first.cols.map((c) => c.type);
@@ -312,12 +331,27 @@ class QueryGen {
     return this.select(depth, want);
   }
 
+  /** `(A) op (B) [op (C)]`: arms are SELECTs or nested set operations, parenthesised. */
+  private setOperation(depth: number, want: readonly ColType[] | null): GenQuery {
+    const r = this.r;
+    const first = this.select(depth, want);
+    const types = first.cols.map((c) => c.type);
+    let sql = `(${first.sql})`;
+    const n = r.int(1, this.budget >= 3 ? 2 : 1);
+    for (let i = 0; i < n; i++) {
+      const op = r.pick(['UNION', 'INTERSECT', 'EXCEPT', 'UNION ALL', 'INTERSECT ALL', 'EXCEPT ALL'] as const);
+      const arm = this.budget >= 2 && r.chance(0.2) ? this.setOperation(depth, types) : this.select(depth, types);
+      sql = r.chance(0.3) ? `(${arm.sql}) ${op} ${sql}` : `${sql} ${op} (${arm.sql})`;
+    }
+    return { sql, cols: first.cols };
+  }
+
   private select(depth: number, want: readonly ColType[] | null): GenQuery {
     const r = this.r;
     const from = this.from(depth);
     const where = r.chance(0.5) || from.pending.length ? [...from.pending, ...(r.chance(0.5) ? [genPred(r, from.scope, 2)] : [])] : [];
     const whereSql = where.length ? ` WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
-    if (r.chance(0.4)) return this.grouped(from, whereSql, want);
+    if (r.chance(this.features.aggregates ? 0.7 : 0.4)) return this.grouped(from, whereSql, want);
     // Not on a stream table: its `*` includes the hidden __pgt_ columns.
     if (want === null && from.single?.table && from.single.table.name !== 'up' && r.chance(0.1)) {
       // `alias.*`: the table's own column names become the output names.
@@ -395,7 +429,8 @@ class QueryGen {
     const groupBy = groupExprs.length ? ` GROUP BY ${spelled.join(', ')}` : '';
     let having = '';
     if (r.chance(0.25)) {
-      const agg = this.aggregate(scope, null)!;
+      // (numeric-valued: the comparisons below are with integers)
+      const agg = this.features.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const)) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
       having = ` HAVING ${r.pick([
         () => `${agg.sql} > ${r.pick(['0', '1', '2'])}`,
         () => `${agg.sql} IS NOT NULL`,
@@ -410,9 +445,10 @@ class QueryGen {
   /** An aggregate call (possibly inside an expression) of the wanted type, or any. */
   private aggregate(scope: readonly ScopeCol[], want: ColType | null): { sql: string; type: ColType } | null {
     const r = this.r;
-    if (want === 'text' || want === 'bool') return null;
     const ints = colsOf(scope, 'int');
     const nums = colsOf(scope, 'numeric');
+    const texts = colsOf(scope, 'text');
+    const bools = colsOf(scope, 'bool');
     const filter = (): string => (r.chance(0.1) ? ` FILTER (WHERE ${genPred(r, scope, 1)})` : '');
     const options: (() => { sql: string; type: ColType })[] = [];
     if (want === null || want === 'int') {
@@ -429,6 +465,51 @@ class QueryGen {
       options.push(() => ({ sql: `sum(${genExpr(r, scope, 'numeric', 1)})${filter()}`, type: 'numeric' }));
       options.push(() => ({ sql: `COALESCE(sum(${r.pick(nums).ref}), 0.0)`, type: 'numeric' }));
     }
+    if (this.features.aggregates) {
+      // MIN/MAX (extreme state, rescanned when the extreme leaves) and group-rescan aggregates.
+      const extreme = (t: ColType, cols: readonly ScopeCol[]) => () => {
+        const f = r.pick(['min', 'max']);
+        const arg = r.chance(0.7) ? r.pick(cols).ref : genExpr(r, scope, t, 1);
+        return { sql: r.chance(0.2) ? `COALESCE(${f}(${arg}), ${r.pick(VALUES[t])})` : `${f}(${arg})${filter()}`, type: t };
+      };
+      if ((want === null || want === 'int') && ints.length) {
+        options.push(extreme('int', ints), extreme('int', ints));
+        options.push(() => ({ sql: `count(DISTINCT ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `sum(DISTINCT ${r.pick(ints).ref})${filter()}`, type: 'int' }));
+        options.push(() => ({ sql: `${r.pick(['bit_and', 'bit_or', 'bit_xor'])}((${r.pick(ints).ref})::integer)`, type: 'int' }));
+        options.push(() => ({ sql: `percentile_disc(${r.pick(['0', '0.5', '1'])}) WITHIN GROUP (ORDER BY ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `mode() WITHIN GROUP (ORDER BY ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `(max(${r.pick(ints).ref}) - min(${r.pick(ints).ref}))`, type: 'int' }));
+      }
+      if ((want === null || want === 'numeric') && nums.length) options.push(extreme('numeric', nums));
+      if ((want === null || want === 'text') && texts.length) {
+        options.push(extreme('text', texts));
+        options.push(() => {
+          const c = r.pick(texts).ref;
+          return { sql: `string_agg(${c}, ${r.pick(["','", "'|'"])} ORDER BY ${c}${r.chance(0.5) ? ' DESC' : ''})${filter()}`, type: 'text' };
+        });
+        options.push(() => ({ sql: `string_agg(DISTINCT ${r.pick(texts).ref}, ',')`, type: 'text' }));
+      }
+      const orderable = scope.filter((x) => x.type !== 'avg');
+      if ((want === null || want === 'text') && orderable.length) {
+        options.push(() => {
+          const c = r.pick(orderable);
+          const f = r.pick(['array_agg', 'jsonb_agg', 'json_agg']);
+          return { sql: `(${f}(${c.ref} ORDER BY ${c.ref} NULLS FIRST))::text`, type: 'text' };
+        });
+        if (ints.length) {
+          options.push(() => {
+            const key = `COALESCE(${r.pick(texts.length ? texts : ints).ref}::text, 'null')`;
+            const value = r.pick(ints).ref;
+            // Ordered: with duplicate keys the last value wins.
+            return { sql: `(jsonb_object_agg(${key}, ${value} ORDER BY ${key}, ${value} NULLS FIRST))::text`, type: 'text' };
+          });
+        }
+      }
+      if ((want === null || want === 'bool') && bools.length) {
+        options.push(() => ({ sql: `${r.pick(['bool_and', 'bool_or', 'every'])}(${r.pick(bools).ref})${filter()}`, type: 'bool' }));
+      }
+    } else if (want === 'text' || want === 'bool') return null;
     if (options.length === 0) return null;
     return r.pick(options)();
   }
@@ -533,8 +614,8 @@ interface FromClause {
   readonly single: FromItem | null;
 }
 
-export function genQuery(r: Rand, schema: Schema): GenQuery {
-  return new QueryGen(r, schema).top();
+export function genQuery(r: Rand, schema: Schema, features: Features = NO_FEATURES): GenQuery {
+  return new QueryGen(r, schema, null, features).top();
 }
 
 // ───────────────────────────── DML ─────────────────────────────
@@ -621,18 +702,18 @@ export interface OracleCase {
   readonly rounds: readonly Round[];
 }
 
-export function genCase(r: Rand): OracleCase {
+export function genCase(r: Rand, features: Features = NO_FEATURES): OracleCase {
   const schema = genSchema(r);
   const data = genInitialData(r, schema);
   if (r.chance(0.12)) {
     // A stream table over a stream table: `up`'s storage is a keyless source of `st`.
-    const upstream = genQuery(r, schema);
+    const upstream = genQuery(r, schema, features);
     const up: Table = { name: 'up', columns: upstream.cols.map((col) => ({ name: col.name, type: col.type, notNull: false })), pk: null };
-    const query = new QueryGen(r, { tables: [up, ...schema.tables] }, up).top();
+    const query = new QueryGen(r, { tables: [up, ...schema.tables] }, up, features).top();
     const rounds = Array.from({ length: r.int(2, 4) }, () => genRound(r, schema));
     return { schema, data, upstream, query, rounds };
   }
-  const query = genQuery(r, schema);
+  const query = genQuery(r, schema, features);
   const rounds = Array.from({ length: r.int(2, 4) }, () => genRound(r, schema));
   return { schema, data, query, rounds };
 }

@@ -36,19 +36,25 @@ function oracleCase(schema: Schema, data: string[], query: string, rounds: strin
 }
 
 describe('DIFFERENTIAL regressions (real system)', () => {
-  it('a user-defined aggregate is rejected when the plan is compiled from the catalog (aggregate_user)', async () => {
+  it('a user-defined aggregate named by the catalog is maintained by group rescan (was compiled as a per-row function)', async () => {
     // readPlanSnapshot fills CompileInput.userAggregates; without it `myagg(x)`
     // compiled as a per-row function and the refresh failed.
     const c = runner.client;
-    await c.query(`CREATE SCHEMA ua; CREATE TABLE ua.t (id int PRIMARY KEY, x int)`);
+    await c.query(`CREATE SCHEMA ua; CREATE TABLE ua.t (id int PRIMARY KEY, k int, x int)`);
     await c.query(`CREATE AGGREGATE ua.myagg(int) (sfunc = int4pl, stype = int, initcond = '0')`);
-    await c.query(`INSERT INTO ua.t VALUES (1, 1), (2, 2)`);
+    await c.query(`INSERT INTO ua.t VALUES (1, 1, 1), (2, 1, 2), (3, 2, NULL)`);
+    const q = 'SELECT k, ua.myagg(x) AS s FROM ua.t GROUP BY k';
     try {
-      await c.query(`SELECT pgtrickle.create_stream_table('ua.st', 'SELECT ua.myagg(x) AS s FROM ua.t', '1m', 'DIFFERENTIAL')`);
+      await c.query(`SELECT pgtrickle.create_stream_table('ua.st', $1, '1m', 'DIFFERENTIAL')`, [q]);
       const pgtId = Number((await c.query(`SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_schema = 'ua'`)).rows[0].pgt_id);
       await c.query('BEGIN');
       const result = await compileStreamTable(c, runner.pool, pgtId).finally(() => c.query('COMMIT'));
-      expect(result).toMatchObject({ status: 'unsupported', code: 'aggregate_user' });
+      expect(result).toMatchObject({ status: 'installed' });
+      await c.query(`SELECT pgtrickle.refresh_stream_table('ua.st')`);
+      await c.query(`UPDATE ua.t SET x = 5 WHERE id = 1; INSERT INTO ua.t VALUES (4, 2, 7); DELETE FROM ua.t WHERE id = 2`);
+      await c.query(`SELECT pgtrickle.refresh_stream_table('ua.st')`);
+      const diff = await c.query(`(SELECT k, s FROM ua.st EXCEPT ALL ${q}) UNION ALL (${q} EXCEPT ALL SELECT k, s FROM ua.st)`);
+      expect(diff.rows).toEqual([]);
     } finally {
       await c.query(`SELECT pgtrickle.drop_stream_table('ua.st')`).catch(() => {});
       await c.query(`DROP SCHEMA ua CASCADE`);

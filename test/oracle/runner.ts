@@ -13,7 +13,7 @@ import { compileStreamTable, type CompileResult } from '../../src/compile/plans.
 import type { CompiledPlan } from '../../src/dvm/index.ts';
 import { CompilerPool } from '../../src/compile/pool.ts';
 import { freshDatabase, oracleDiff, type TestDatabase } from '../helpers/db.ts';
-import { caseScript, genCase, randOf, tableDdl, type OracleCase, type Round } from './generators.ts';
+import { caseScript, genCase, NO_FEATURES, randOf, tableDdl, type Features, type OracleCase, type Round } from './generators.ts';
 
 export interface OracleStats {
   cases: number;
@@ -214,16 +214,16 @@ export class OracleRunner {
  * The property over `numRuns` random cases from `seed`. Fails (after
  * shrinking) with the case script and the seed to replay it.
  */
-export async function checkOracle(runner: OracleRunner, seed: number, numRuns: number, baseSeed: number): Promise<void> {
+export async function checkOracle(runner: OracleRunner, seed: number, numRuns: number, baseSeed: number, features: Features = NO_FEATURES): Promise<void> {
   await fc.assert(
     fc.asyncProperty(fc.gen(), async (g) => {
-      await runner.runCase(genCase(randOf(g, fc)));
+      await runner.runCase(genCase(randOf(g, fc), features));
     }),
     {
       seed,
       numRuns,
       // Shrinking replays whole cases against the database: bound it, and report the smallest case so far.
-      interruptAfterTimeLimit: 240_000,
+      interruptAfterTimeLimit: Number(process.env.PGTRICKLE_ORACLE_SHRINK_MS ?? 240_000),
       markInterruptAsFailure: false,
       reporter: (details) => {
         if (!details.failed) return;

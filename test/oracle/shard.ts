@@ -5,12 +5,23 @@
  * failure names its chunk.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Features } from './generators.ts';
 import { checkOracle, oracleCases, oracleSeed, OracleRunner, summary } from './runner.ts';
 
 const CHUNK = 40;
 
-export function oracleShard(shard: number, shards: number): void {
-  describe(`DIFFERENTIAL oracle, shard ${shard + 1}/${shards}`, () => {
+export interface Suite {
+  /** Shown in the test names. */
+  readonly name: string;
+  readonly features: Features;
+  /** Cases of this shard (default: the base suite's share). */
+  readonly cases?: number;
+  /** Seed offset, so suites do not replay each other's cases. */
+  readonly seedOffset?: number;
+}
+
+export function oracleShard(shard: number, shards: number, suite: Suite = { name: 'DIFFERENTIAL oracle', features: {} }): void {
+  describe(`${suite.name}, shard ${shard + 1}/${shards}`, () => {
     let runner: OracleRunner;
     beforeAll(async () => {
       runner = await OracleRunner.open();
@@ -21,13 +32,13 @@ export function oracleShard(shard: number, shards: number): void {
       await runner.close();
     });
 
-    const total = Math.ceil(oracleCases() / shards);
-    const base = oracleSeed();
+    const total = suite.cases ?? Math.ceil(oracleCases() / shards);
+    const base = oracleSeed() + (suite.seedOffset ?? 0);
     for (let chunk = 0; chunk * CHUNK < total; chunk++) {
       const runs = Math.min(CHUNK, total - chunk * CHUNK);
       const seed = base + shard * 10_000 + chunk;
       it(`random schema, data, query and DML: ${runs} cases (seed ${seed})`, async () => {
-        await checkOracle(runner, seed, runs, base);
+        await checkOracle(runner, seed, runs, base, suite.features);
       }, 600_000);
     }
 

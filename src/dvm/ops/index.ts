@@ -7,6 +7,7 @@ import { joinRules } from './join.ts';
 import { projectRules } from './project.ts';
 import type { OpRules } from './rules.ts';
 import { scanRules } from './scan.ts';
+import { setOpRules } from './set-op.ts';
 import { unionAllRules } from './union-all.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
@@ -17,6 +18,7 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Aggregate: aggregateRules,
   Distinct: distinctRules,
   UnionAll: unionAllRules,
+  SetOp: setOpRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */
