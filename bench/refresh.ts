@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { installCatalog, loadMigrations, type Migration } from '../src/catalog/install.ts';
+import { installCatalog, loadBundle, type CatalogBundle } from '../src/catalog/install.ts';
 import { compileStreamTable } from '../src/compile/plans.ts';
 import { CompilerPool } from '../src/compile/pool.ts';
 import { compile, initDvm, type CompileInput, type CompileSource } from '../src/dvm/index.ts';
@@ -75,7 +75,7 @@ const git = (...gitArgs: string[]) => execFileSync('git', gitArgs, { cwd: REPO, 
  * catalog. Run from a clean checkout: the compiler worker loads src/ when it
  * (re)starts, so a tree edited during the run mixes versions.
  */
-function catalogMigrations(): { migrations: Migration[]; source: string } {
+function catalogBundle(): { bundle: CatalogBundle; source: string } {
   let commit = 'not a git checkout';
   try {
     const dirty = git('status', '--porcelain', '--', 'sql', 'src', 'workers').trim() !== '';
@@ -83,9 +83,9 @@ function catalogMigrations(): { migrations: Migration[]; source: string } {
   } catch {
     // a source archive: no history to name
   }
-  return { migrations: loadMigrations(), source: commit };
+  return { bundle: loadBundle(), source: commit };
 }
-const CATALOG = catalogMigrations();
+const CATALOG = catalogBundle();
 
 class MismatchError extends Error {}
 
@@ -254,7 +254,7 @@ async function benchSize(adminUrl: string, pool: CompilerPool, size: number): Pr
   try {
     const setupStarted = performance.now();
     progress(`\n== ${size.toLocaleString('en-US')} rows: database ${database}`);
-    await installCatalog(client, CATALOG.migrations);
+    await installCatalog(client, CATALOG.bundle);
     for (const [name, value] of SESSION_SETTINGS) await client.query(`SELECT set_config($1, $2, false)`, [name, value]);
     const sources: Sources = await createAndLoad(client, size, progress);
     const subjects: Subject[] = [];

@@ -38,7 +38,7 @@ export const ConfigSchema = z
         database: z.string().default('pgtrickle'),
       })
       .strict()
-      .default({ dataDir: '.pgtrickle/data', port: 54329, database: 'pgtrickle' }),
+      .prefault({}),
     nats: z
       .object({
         url: z.string().optional(),
@@ -46,7 +46,7 @@ export const ConfigSchema = z
         namespace: z.string().regex(/^[A-Za-z0-9_-]+$/).default('pgtrickle'),
       })
       .strict()
-      .default({ namespace: 'pgtrickle' }),
+      .prefault({}),
     cluster: z
       .object({
         /** This node's name in leases, heartbeats and logs; default host-pid. */
@@ -61,7 +61,7 @@ export const ConfigSchema = z
         jobConcurrency: z.number().int().min(1).max(256).default(4),
       })
       .strict()
-      .default({ leaseTtlMs: 15_000, jobAckWaitMs: 60_000, jobMaxDeliver: 5, jobConcurrency: 4 }),
+      .prefault({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Compile pools; databases are sharded across them by a stable hash (DESIGN D9). */
     compilePools: z.number().int().min(1).max(64).default(1),
@@ -71,7 +71,7 @@ export const ConfigSchema = z
     discover: z.array(z.string().min(1)).default([]),
     /** Port of /metrics and /healthz; null = not served, 0 = any free port. */
     metricsPort: z.number().int().min(0).max(65535).nullable().default(null),
-    pg_trickle: PgTrickleSettingsSchema.default(PgTrickleSettingsSchema.parse({})),
+    pg_trickle: PgTrickleSettingsSchema.prefault({}),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG_VERSION, installCatalog, installedCatalogVersion, loadMigrations } from '../src/catalog/install.ts';
+import { CATALOG_VERSION, installCatalog, installedCatalogVersion, loadBundle } from '../src/catalog/install.ts';
+import { PRODUCT_VERSION } from '../src/version.ts';
 import { freshDatabase, type TestDatabase } from './helpers/db.ts';
 
 describe('catalog installation', () => {
@@ -13,8 +14,19 @@ describe('catalog installation', () => {
     const client = await db.connect();
     expect(await installedCatalogVersion(client)).toBeNull();
     const result = await installCatalog(client);
-    expect(result).toEqual({ from: 0, to: CATALOG_VERSION, applied: loadMigrations().map((m) => m.name) });
+    expect(result).toEqual({
+      status: 'installed',
+      from: 0,
+      to: CATALOG_VERSION,
+      applied: loadBundle().migrations.map((m) => m.name),
+      previousProductVersion: null,
+      productVersion: PRODUCT_VERSION,
+    });
     expect(await installedCatalogVersion(client)).toBe(CATALOG_VERSION);
+    const [versions] = await db.query<{ pg_trickle: string; product: string }>(
+      'SELECT pgtrickle.version() AS pg_trickle, pgtrickle.product_version() AS product',
+    );
+    expect(versions).toEqual({ pg_trickle: '0.14.0', product: PRODUCT_VERSION });
   });
 
   it('is idempotent: installing again changes nothing', async () => {
@@ -22,6 +34,7 @@ describe('catalog installation', () => {
     const before = await db.query(`SELECT p.proname, md5(p.prosrc) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                                     WHERE n.nspname = 'pgtrickle' ORDER BY 1, 2`);
     const result = await installCatalog(client);
+    expect(result.status).toBe('current');
     expect(result.applied).toEqual([]);
     const after = await db.query(`SELECT p.proname, md5(p.prosrc) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                                    WHERE n.nspname = 'pgtrickle' ORDER BY 1, 2`);
@@ -33,7 +46,7 @@ describe('catalog installation', () => {
     try {
       const [a, b] = [await other.connect(), await other.connect()];
       const results = await Promise.all([installCatalog(a), installCatalog(b)]);
-      expect(results.map((r) => r.applied.length).sort()).toEqual([0, loadMigrations().length]);
+      expect(results.map((r) => r.status).sort()).toEqual(['current', 'installed']);
     } finally {
       await other.drop();
     }

@@ -2,9 +2,12 @@
  * The `pgtrickle` binary, run as a user would, against a real database.
  */
 import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCode } from '../src/cli/main.ts';
+import { SQL_API_ERRORS, SqlState, type SqlErrorCategory } from '../src/index.ts';
 import { freshDatabase, type TestDatabase } from './helpers/db.ts';
 
 const run = promisify(execFile);
@@ -135,9 +138,51 @@ describe('pgtrickle CLI', () => {
     expect(alert).toMatchObject({ event: 'resumed', pgt_schema: 'public', pgt_name: 'alerting', st: 'public.alerting', previous_status: 'SUSPENDED', database: db.name });
   });
 
+  it('the exit code follows the SQLSTATE: 2 for not found, 1 for the rest', async () => {
+    const missing = await cli([...url, 'refresh', 'nope']);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: not found: stream table not found: public\.nope/) });
+    await db.query(`SELECT pgtrickle.create_stream_table('taken', 'SELECT id FROM orders', '1m', 'FULL')`);
+    const taken = await cli([...url, 'create', 'taken', 'SELECT id FROM orders']);
+    expect(taken).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: query failed: stream table already exists: public\.taken/) });
+    const wrongState = await cli([...url, 'alter', 'taken', '--status', 'SUSPENDED']);
+    expect(wrongState.code).toBe(0);
+    const suspended = await cli([...url, 'refresh', 'taken']);
+    expect(suspended).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: query failed: stream table public\.taken is suspended/) });
+  });
+
+  it('names a database without the catalog, by code rather than message', async () => {
+    const bare = await freshDatabase({ withCatalog: false });
+    try {
+      expect(await cli(['--url', bare.url, 'list'])).toMatchObject({
+        code: 1,
+        stderr: 'error: query failed: this database has no pgtrickle catalog; run `pgtrickle start` against it first\n',
+      });
+    } finally {
+      await bare.drop();
+    }
+  });
+
   it('reports a connection failure clearly', async () => {
     const result = await cli(['--url', 'postgres://postgres@127.0.0.1:1/nowhere', 'list']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: connection failed: .*ECONNREFUSED/);
+  });
+});
+
+describe('pgtrickle CLI structure', () => {
+  it('imports nothing of src/ but src/index.ts (the CLI is a layer over the library)', () => {
+    const dir = path.resolve(import.meta.dirname, '../src/cli');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const imports = [...readFileSync(path.join(dir, file), 'utf8').matchAll(/from '(\.[^']+)'/g)].map((m) => m[1]);
+      for (const target of imports) expect([file, target]).toSatisfy(([, t]: string[]) => t === '../index.ts' || /^\.\/[\w-]+\.ts$/.test(t!));
+    }
+  });
+
+  it('exit codes by error class: not found 2, every other SQL API category 1', () => {
+    for (const [category, cls] of Object.entries(SQL_API_ERRORS) as [SqlErrorCategory, (typeof SQL_API_ERRORS)[SqlErrorCategory]][]) {
+      const err = new cls({ code: SqlState[category], message: 'm' });
+      expect([category, exitCode(err)]).toEqual([category, category === 'NotFound' ? 2 : 1]);
+    }
+    expect(exitCode(new Error('stream table not found: public.x'))).toBe(1); // never by message text
   });
 });

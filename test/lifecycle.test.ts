@@ -147,7 +147,8 @@ describe('stream table lifecycle', () => {
     await db.query(`INSERT INTO "Odd Schema"."Order ""Lines""" VALUES (3, 'ü', 3.5)`);
     await db.query(`SELECT pgtrickle.refresh_stream_table('"Odd Schema"."Sum ""of"" Größe"')`);
     expect(await oracleDiff(db, '"Odd Schema"."Sum ""of"" Größe"', q)).toEqual({ extra: [], missing: [] });
-    expect(await db.query(`SELECT name FROM pgtrickle.pgt_status() WHERE name LIKE 'Odd%'`)).toEqual([{ name: 'Odd Schema.Sum "of" Größe' }]);
+    // the name as shown is the name to paste back
+    expect(await db.query(`SELECT name FROM pgtrickle.pgt_status() WHERE name LIKE '"Odd%'`)).toEqual([{ name: '"Odd Schema"."Sum ""of"" Größe"' }]);
     await db.query(`SELECT pgtrickle.drop_stream_table('"Odd Schema"."Sum ""of"" Größe"')`);
   });
 

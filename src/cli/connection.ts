@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EMBEDDED_PASSWORD, EMBEDDED_USER } from '../embedded.ts';
+import { EMBEDDED_PASSWORD, EMBEDDED_USER } from '../index.ts';
 
 export interface ConnectionFlags {
   url?: string;

@@ -3,11 +3,11 @@
  * rounds of changes, and the stream table following them — driven by an
  * in-process coordinator, exactly as `pgtrickle start` would drive it.
  */
-import pg from 'pg';
-import type { Config } from '../config.ts';
-import { startCoordinator } from '../coordinator/coordinator.ts';
-import type { Logger } from '../log.ts';
+import type pg from 'pg';
+import { createStreamTable, dropStreamTable, findStreamTable, openConnection, refreshHistory, startCoordinator, type Config, type Logger } from '../index.ts';
 import { renderTable } from './format.ts';
+
+const DEMO_STREAM_TABLE = 'demo_region_totals';
 
 const DEMO_QUERY = `SELECT c.region, count(*) AS orders, sum(o.amount) AS revenue
   FROM demo_orders o JOIN demo_customers c ON c.id = o.customer_id
@@ -25,16 +25,12 @@ async function equalsQuery(client: pg.Client): Promise<boolean> {
 export async function runDemo(config: Config, log: Logger, out: (line: string) => void): Promise<void> {
   const coordinator = await startCoordinator(config, log);
   const url = coordinator.databaseUrls[0]!;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await openConnection(url, 'pgtrickle demo');
   try {
     out(`Demo database: ${url.replace(/:[^:@/]*@/, ':***@')}`);
+    if (await findStreamTable(client, DEMO_STREAM_TABLE)) await dropStreamTable(client, DEMO_STREAM_TABLE);
+    // The demo's own data, written as any user of the database would.
     await client.query(`
-      DO $$ BEGIN
-        IF EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'demo_region_totals') THEN
-          PERFORM pgtrickle.drop_stream_table('demo_region_totals');
-        END IF;
-      END $$;
       DROP TABLE IF EXISTS demo_orders, demo_customers;
       CREATE TABLE demo_customers (id int PRIMARY KEY, name text NOT NULL, region text NOT NULL);
       CREATE TABLE demo_orders (id serial PRIMARY KEY, customer_id int NOT NULL, amount numeric(12,2) NOT NULL);
@@ -42,7 +38,7 @@ export async function runDemo(config: Config, log: Logger, out: (line: string) =
         FROM generate_series(1, 100) g;
       INSERT INTO demo_orders (customer_id, amount) SELECT 1 + g % 100, (g % 97) + 0.5 FROM generate_series(1, 5000) g;`);
     out('Created demo_customers (100 rows) and demo_orders (5000 rows).');
-    await client.query(`SELECT pgtrickle.create_stream_table('demo_region_totals', $1, schedule => '1s')`, [DEMO_QUERY]);
+    await createStreamTable(client, { name: DEMO_STREAM_TABLE, query: DEMO_QUERY, schedule: '1s' });
     out(`Created stream table demo_region_totals (schedule 1s):\n  ${DEMO_QUERY.replaceAll('\n', '\n  ')}`);
     await show(client, out);
 
@@ -62,14 +58,10 @@ export async function runDemo(config: Config, log: Logger, out: (line: string) =
       out(`The stream table followed in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
       await show(client, out);
     }
-    const history = await client.query(
-      `SELECT action, initiated_by, rows_inserted, rows_deleted, delta_row_count
-         FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
-        WHERE s.pgt_name = 'demo_region_totals' ORDER BY refresh_id`,
-    );
+    const history = (await refreshHistory(client, DEMO_STREAM_TABLE, 1000)).reverse(); // oldest first
     out('\nRefresh history (pgtrickle.pgt_refresh_history):');
     out(
-      renderTable(history.rows, [
+      renderTable(history, [
         { label: 'Action', value: (r) => r.action },
         { label: 'By', value: (r) => r.initiated_by },
         { label: 'Inserted', value: (r) => r.rows_inserted },

@@ -1,17 +1,27 @@
 /**
- * `pgtrickle` — a thin layer over the library API (src/api.ts) and the
- * coordinator. Errors print one line, `error: <message>`, on stderr; the exit
- * code is 2 for "not found" and usage errors, 1 for every other failure.
+ * `pgtrickle` — a thin layer over the library (src/index.ts, the only module
+ * of src/ it imports). Errors print one line, `error: <message>`, on stderr;
+ * the exit code is 2 for "not found" and usage errors, 1 for every other
+ * failure (spec/tui-cli.md §4). Errors are told apart by class, which the
+ * library derives from the SQLSTATE, never by message text.
  */
 import { Command, CommanderError, Option } from 'commander';
-import pg from 'pg';
-import * as api from '../api.ts';
-import { loadConfig, type ConfigFlags } from '../config.ts';
-import { createBus } from '../bus/index.ts';
-import { CompilerPool } from '../compile/pool.ts';
-import { startCoordinator } from '../coordinator/coordinator.ts';
-import { describeError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import type pg from 'pg';
+import * as api from '../index.ts';
+import {
+  CatalogMissingError,
+  CompilerPool,
+  createLogger,
+  describeError,
+  loadConfig,
+  NotFoundError,
+  PG_TRICKLE_VERSION,
+  PRODUCT_VERSION,
+  startCoordinator,
+  UnsupportedRefreshModeError,
+  type Alert,
+  type ConfigFlags,
+} from '../index.ts';
 import { resolveConnectionString, type ConnectionFlags } from './connection.ts';
 import { runDemo } from './demo.ts';
 import { renderJson, renderTable, type Format } from './format.ts';
@@ -22,25 +32,27 @@ const out = (line: string): void => {
   process.stdout.write(line + '\n');
 };
 
-class NotFoundError extends Error {}
+/** A failure the CLI reports as is, with its exit code (2 = not found). */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
 
 async function withClient<T>(opts: GlobalOptions, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: resolveConnectionString(opts), application_name: 'pgtrickle cli' });
-  try {
-    await client.connect();
-  } catch (raw) {
-    throw new Error(`connection failed: ${describeError(raw)}`);
-  }
+  const client = await api.openConnection(resolveConnectionString(opts), 'pgtrickle cli');
   try {
     return await fn(client);
   } catch (raw) {
-    const err = raw as Error & { code?: string };
-    if (/stream table not found/.test(err.message)) throw new NotFoundError(`not found: ${describeError(raw)}`);
-    if (raw instanceof api.UnsupportedRefreshModeError) throw raw;
-    if (err.code === '3F000' && /pgtrickle/.test(err.message)) {
-      throw new Error('query failed: this database has no pgtrickle catalog; run `pgtrickle start` against it first');
-    }
-    throw new Error(`query failed: ${describeError(raw)}`);
+    if (raw instanceof NotFoundError) throw new CliError(`not found: ${describeError(raw)}`, 2, { cause: raw });
+    if (raw instanceof UnsupportedRefreshModeError) throw raw;
+    if (raw instanceof CatalogMissingError) throw new CliError(`query failed: ${raw.message}`, 1, { cause: raw });
+    throw new CliError(`query failed: ${describeError(raw)}`, 1, { cause: raw });
   } finally {
     await client.end().catch(() => {});
   }
@@ -53,7 +65,7 @@ function print<T>(format: Format, rows: T[], columns: { label: string; value: (r
 export function buildProgram(): Command {
   const program = new Command('pgtrickle')
     .description('Stream tables for PostgreSQL, maintained by an external coordinator')
-    .version('pgtrickle 0.1.0 (pg_trickle 0.14.0 SQL API)', '--version')
+    .version(`pgtrickle ${PRODUCT_VERSION} (pg_trickle ${PG_TRICKLE_VERSION} SQL API)`, '--version')
     .option('-U, --url <url>', 'connection URL (or env PGTRICKLE_URL)')
     .option('--host <host>', 'server host (or env PGHOST)')
     .option('--port <port>', 'server port (or env PGPORT)')
@@ -169,11 +181,7 @@ export function buildProgram(): Command {
           out(`Refreshed '${name}' (${action}).`);
           return;
         }
-        const { rows } = await c.query<{ name: string }>(
-          `SELECT format('%I.%I', pgt_schema, pgt_name) AS name FROM pgtrickle.pgt_stream_tables
-            WHERE status IN ('ACTIVE', 'INITIALIZING') ORDER BY pgt_id`,
-        );
-        for (const row of rows) await api.refreshStreamTable(c, row.name);
+        await api.refreshAllStreamTables(c);
         out('All stream tables refreshed.');
       });
     });
@@ -206,7 +214,7 @@ export function buildProgram(): Command {
         out(renderJson(s));
         return;
       }
-      out(`Stream Table: ${s.schema}.${s.name}`);
+      out(`Stream Table: ${s.qualified_name}`);
       out(`Status:       ${s.status}`);
       out(`Mode:         ${s.refresh_mode}${s.effective_refresh_mode ? ` (last refresh: ${s.effective_refresh_mode})` : ''}`);
       out(`Schedule:     ${s.schedule ?? 'calculated'}`);
@@ -262,7 +270,7 @@ export function buildProgram(): Command {
     .option('--replay', 'with NATS: print the kept alert history first')
     .action(async (opts: { natsUrl?: string; namespace: string; database?: string; replay?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const printAlert = (alert: Record<string, unknown>) => {
+      const printAlert = (alert: Alert) => {
         if (g.format === 'json') out(JSON.stringify(alert));
         else {
           const { event, st, at, database, pgt_schema: _s, pgt_name: _n, ...extra } = alert;
@@ -270,40 +278,19 @@ export function buildProgram(): Command {
         }
       };
       const natsUrl = opts.natsUrl ?? process.env.NATS_URL;
-      if (natsUrl) {
-        const bus = await createBus({ kind: 'nats', url: natsUrl, namespace: opts.namespace, name: 'pgtrickle-alerts' }).catch((raw) => {
-          throw new Error(`connection failed: ${describeError(raw)}`);
-        });
-        const sub = await bus.subscribeAlerts({ database: opts.database }, (a) => printAlert(a as Record<string, unknown>), {
-          replay: opts.replay ? 'all' : 'new',
-        });
-        process.stderr.write(`listening for alerts on NATS ${natsUrl} (Ctrl-C to stop)\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await sub.close();
-        await bus.close();
-        return;
-      }
-      const client = new pg.Client({ connectionString: resolveConnectionString(g), application_name: 'pgtrickle alerts' });
-      try {
-        await client.connect();
-      } catch (raw) {
-        throw new Error(`connection failed: ${describeError(raw)}`);
-      }
-      client.on('notification', (msg) => {
-        if (!msg.payload) return;
-        printAlert({ at: new Date().toISOString(), database: client.database, ...(JSON.parse(msg.payload) as Record<string, unknown>) });
-      });
-      await client.query('LISTEN pg_trickle_alert');
-      process.stderr.write(`listening for alerts on ${client.database} (Ctrl-C to stop)\n`);
+      const follower = await api.followAlerts(
+        natsUrl
+          ? { natsUrl, namespace: opts.namespace, database: opts.database, replay: opts.replay }
+          : { connectionString: resolveConnectionString(g) },
+        printAlert,
+      );
+      process.stderr.write(`listening for alerts on ${follower.from} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
-        client.once('end', resolve);
+        void follower.ended.then(resolve);
       });
-      await client.end().catch(() => {});
+      await follower.stop();
     });
 
   program
@@ -315,32 +302,17 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const url = opts.natsUrl ?? process.env.NATS_URL;
       if (!url) throw new Error('nodes needs the cluster\'s NATS server: pass --nats-url or set NATS_URL (a coordinator without NATS is a single node)');
-      const bus = await createBus({ kind: 'nats', url, namespace: opts.namespace, name: 'pgtrickle-cli' }).catch((raw) => {
-        throw new Error(`connection failed: ${describeError(raw)}`);
-      });
-      try {
-        const [nodes, leases] = await Promise.all([bus.nodes.list(), bus.leases.list()]);
-        const rows = nodes.map((n) => ({
-          node: n.nodeId,
-          host: n.info.host ?? null,
-          pid: n.info.pid ?? null,
-          started: n.info.startedAt ? new Date(n.info.startedAt).toISOString() : null,
-          last_heartbeat: new Date(n.at).toISOString(),
-          databases: leases.filter((l) => l.owner === n.nodeId).map((l) => l.key).sort(),
-        }));
-        if (g.format === 'json') out(renderJson(rows));
-        else if (rows.length === 0) out('No live nodes.');
-        else
-          print(g.format, rows, [
-            { label: 'Node', value: (r) => r.node },
-            { label: 'Host', value: (r) => r.host },
-            { label: 'PID', value: (r) => r.pid },
-            { label: 'Last heartbeat', value: (r) => r.last_heartbeat },
-            { label: 'Databases', value: (r) => `${r.databases.length}: ${r.databases.join(', ')}` },
-          ]);
-      } finally {
-        await bus.close();
-      }
+      const rows = await api.listClusterNodes({ natsUrl: url, namespace: opts.namespace });
+      if (g.format === 'json') out(renderJson(rows));
+      else if (rows.length === 0) out('No live nodes.');
+      else
+        print(g.format, rows, [
+          { label: 'Node', value: (r) => r.node },
+          { label: 'Host', value: (r) => r.host },
+          { label: 'PID', value: (r) => r.pid },
+          { label: 'Last heartbeat', value: (r) => r.last_heartbeat },
+          { label: 'Databases', value: (r) => `${r.databases.length}: ${r.databases.join(', ')}` },
+        ]);
     });
 
   program
@@ -367,6 +339,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** 2 for not found (spec/tui-cli.md §4), 1 for every other failure; by class, never by message. */
+export function exitCode(raw: unknown): 1 | 2 {
+  if (raw instanceof CliError) return raw.exitCode;
+  return raw instanceof NotFoundError ? 2 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -378,6 +356,6 @@ export async function main(argv: string[]): Promise<number> {
       return 2; // usage error; commander already printed it
     }
     process.stderr.write(`error: ${describeError(raw)}\n`);
-    return raw instanceof NotFoundError ? 2 : 1;
+    return exitCode(raw);
   }
 }

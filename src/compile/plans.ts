@@ -14,12 +14,16 @@ import { COMPILER_VERSION, type CompiledPlan, type CompileInput } from '../dvm/i
 import { STATEMENTS_VERSION } from '../refresh/statements.ts';
 import { ident } from '../sql/ident.ts';
 
-/**
- * The version stamp stored with a plan: the compiler's and the statement
- * shapes'. A stored plan with another stamp is re-derived from the query (D2).
- */
-export const PLAN_VERSION = `${COMPILER_VERSION}+statements-${STATEMENTS_VERSION}`;
+import { PRODUCT_VERSION } from '../version.ts';
 import type { CompileOutcome, CompilerPool } from './pool.ts';
+
+/**
+ * The version stamp stored with a plan: the compiler's, the statement
+ * shapes' and the release's (a plan's SQL calls catalog functions, which a
+ * release may change). A stored plan with another stamp is re-derived from
+ * the query (D2), so every upgrade recompiles every plan — a few ms each.
+ */
+export const PLAN_VERSION = `${COMPILER_VERSION}+statements-${STATEMENTS_VERSION}+pgtrickle-${PRODUCT_VERSION}`;
 
 export interface PlanSnapshot {
   input: CompileInput;
@@ -152,15 +156,29 @@ export async function installPlan(client: pg.ClientBase, snapshot: PlanSnapshot,
     groupByColumns: plan.groupByColumns,
     warnings: plan.warnings,
   };
-  await client.query(
-    `UPDATE pgtrickle.pgt_coord_plans
-        SET plan_kind = 'COMPILED', compiler_version = $2, full_sql = $3, differential_sql = $4, operator_tree = $5,
-            plan = $6, compiled_at = now(), compile_error = NULL, compile_requested_at = NULL,
-            storage_matches_plan = false
-      WHERE pgt_id = $1`,
-    [pgtId, PLAN_VERSION, plan.fullRefreshSql, plan.differentialSql, plan.operatorTree, JSON.stringify(summary)],
-  );
+  await client.query('SELECT pgtrickle._install_compiled_plan($1, $2, $3, $4, $5, $6::jsonb)', [
+    pgtId,
+    PLAN_VERSION,
+    plan.fullRefreshSql,
+    plan.differentialSql,
+    plan.operatorTree,
+    JSON.stringify(summary),
+  ]);
   return true;
+}
+
+/** Events of the stream-table state machine (sql/code/08_state.sql), the only writer of status and plan state. */
+export type StreamTableEvent =
+  | 'refreshed' | 'refresh_failed' | 'fail' | 'suspend' | 'resume' | 'clear_errors' | 'reinitialize' | 'needs_reinit'
+  | 'plan_requested' | 'plan_compiled' | 'plan_failed' | 'plan_unsupported';
+
+export async function transition(
+  client: pg.ClientBase | pg.Pool,
+  pgtId: number,
+  event: StreamTableEvent,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  await client.query('SELECT pgtrickle._transition($1, $2, $3::jsonb)', [pgtId, event, JSON.stringify(detail)]);
 }
 
 async function alert(client: pg.ClientBase, pgtId: number, event: string, extra: Record<string, unknown>): Promise<void> {
@@ -185,30 +203,23 @@ export async function recordUnsupported(
   // No character position: it would point into the stored (deparsed) query, not the user's text.
   const summary = `unsupported operator for DIFFERENTIAL mode: ${unsupported.construct} [${unsupported.code}]`;
   const message = `${summary}; hint: ${unsupported.hint}`;
-  await client.query(
-    `UPDATE pgtrickle.pgt_coord_plans SET compile_error = $2, compile_requested_at = NULL WHERE pgt_id = $1`,
-    [pgtId, `[${unsupported.code}] ${unsupported.message}`],
-  );
-  if (snapshot.requestedMode === 'AUTO') {
-    await client.query(`UPDATE pgtrickle.pgt_stream_tables SET refresh_mode = 'FULL', updated_at = now() WHERE pgt_id = $1`, [pgtId]);
+  const fallbackToFull = snapshot.requestedMode === 'AUTO';
+  await transition(client, pgtId, 'plan_unsupported', {
+    error: `[${unsupported.code}] ${unsupported.message}`,
+    fallback_to_full: fallbackToFull,
+    message,
+  });
+  if (fallbackToFull) {
     await alert(client, pgtId, 'refresh_mode_fallback', { from: 'DIFFERENTIAL', to: 'FULL', reason: unsupported.construct, code: unsupported.code });
     return { status: 'fallback_full', message: `Falling back to FULL refresh: ${unsupported.construct} is not maintained differentially [${unsupported.code}]` };
   }
-  await client.query(
-    `UPDATE pgtrickle.pgt_stream_tables SET status = 'ERROR', last_error_message = $2, last_error_at = now(), updated_at = now()
-      WHERE pgt_id = $1`,
-    [pgtId, message],
-  );
-  await alert(client, pgtId, 'error_state', { error: message, code: unsupported.code });
+  await alert(client, pgtId, 'error_state', { code: unsupported.code });
   return { status: 'unsupported', message: summary, code: unsupported.code, hint: unsupported.hint };
 }
 
 /** A compiler bug: keep the correct FULL plan, record it, do not retry until the next alter. */
 export async function recordCompileFailure(client: pg.ClientBase, pgtId: number, error: string): Promise<void> {
-  await client.query(
-    `UPDATE pgtrickle.pgt_coord_plans SET compile_error = $2, compile_requested_at = NULL WHERE pgt_id = $1`,
-    [pgtId, `internal compiler error: ${error}`],
-  );
+  await transition(client, pgtId, 'plan_failed', { error: `internal compiler error: ${error}` });
   await alert(client, pgtId, 'compile_failed', { error });
 }
 
@@ -259,11 +270,7 @@ export async function compilePendingPlans(
     } catch (raw) {
       await client.query('ROLLBACK').catch(() => {});
       const error = raw instanceof Error ? raw : new Error(String(raw));
-      await client
-        .query('UPDATE pgtrickle.pgt_coord_plans SET compile_error = $2, compile_requested_at = NULL WHERE pgt_id = $1', [
-          pgtId, `internal compiler error: ${error.message}`,
-        ])
-        .catch(() => {});
+      await transition(client, pgtId, 'plan_failed', { error: `internal compiler error: ${error.message}` }).catch(() => {});
       onResult(pgtId, error);
     }
   }

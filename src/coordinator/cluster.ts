@@ -25,6 +25,7 @@ import { describeError } from '../errors.ts';
 
 export { databaseKey };
 import type { Logger } from '../log.ts';
+import { PRODUCT_VERSION } from '../version.ts';
 import type { DatabaseSession, RefreshWork } from './database-session.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
@@ -165,7 +166,7 @@ export class ClusterMember {
         pid: process.pid,
         startedAt: this.startedAt,
         databases: this.ownedDatabases,
-        version: '0.1.0',
+        version: PRODUCT_VERSION,
       });
       for (const key of [...this.owned]) {
         if (!(await this.o.bus.leases.renew(key, this.o.nodeId))) await this.disown(key, 'lost');

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../embedded.ts';
 import { withDatabase } from '../db-url.ts';
+import { ident } from '../sql/ident.ts';
 import { describeError, PgTrickleError, ErrorCode } from '../errors.ts';
 
 export { withDatabase };
@@ -38,7 +39,7 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+    if (!rowCount) await client.query(`CREATE DATABASE ${ident(database)}`);
   } finally {
     await client.end();
   }

@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { PgTrickleSettings } from '../config.ts';
-import { installCatalog } from '../catalog/install.ts';
+import { CATALOG_CHANGED_OP, catalogMismatch, installCatalog } from '../catalog/install.ts';
 import { compilePendingPlans } from '../compile/plans.ts';
 import type { CompilerPool } from '../compile/pool.ts';
 import { databaseNameOf } from '../db-url.ts';
@@ -179,7 +179,7 @@ export class DatabaseSession {
     const client = await this.checkout();
     try {
       const result = await installCatalog(client);
-      if (result.applied.length) this.log.info({ db: this.databaseName, ...result }, 'catalog installed');
+      if (result.status !== 'current') this.log.info({ db: this.databaseName, ...result }, `catalog ${result.status}`);
       await this.readSettings(client);
     } finally {
       client.release();
@@ -226,7 +226,10 @@ export class DatabaseSession {
   private async connectListener(): Promise<void> {
     const listener = new pg.Client({ connectionString: this.url, application_name: SCHEDULER_APPLICATION_NAME });
     listener.on('notification', (msg) => {
-      if (msg.channel === 'pgtrickle_coordinator') this.scheduleTick(0);
+      if (msg.channel === 'pgtrickle_coordinator') {
+        if (msg.payload?.includes(CATALOG_CHANGED_OP)) void this.checkCatalog();
+        this.scheduleTick(0);
+      }
       if (msg.channel === 'pg_trickle_alert' && msg.payload) {
         try {
           this.onAlert(this.databaseName, JSON.parse(msg.payload) as Record<string, unknown>);
@@ -241,6 +244,26 @@ export class DatabaseSession {
     await listener.query('LISTEN pgtrickle_coordinator; LISTEN pg_trickle_alert');
     this.listener = listener;
     this.reconnectAttempt = 0;
+  }
+
+  /**
+   * Another coordinator installed its catalog here. One from a newer release
+   * means this node's code is older than the database's: it stops managing
+   * the database (an error in the log) rather than run old code against the
+   * new catalog; a node of the new release takes it over (docs/ARCHITECTURE.md).
+   */
+  private async checkCatalog(): Promise<void> {
+    const client = await this.checkout().catch(() => null);
+    if (!client) return;
+    let reason: string | null;
+    try {
+      reason = await catalogMismatch(client);
+    } finally {
+      client.release();
+    }
+    if (reason === null || this.state === 'stopping' || this.state === 'stopped') return;
+    this.log.error({ db: this.databaseName, reason }, 'catalog upgraded by a newer pgtrickle: this node stops managing the database');
+    await this.stop();
   }
 
   private onListenerLost(err: Error, lost: pg.Client): void {
@@ -306,11 +329,11 @@ export class DatabaseSession {
     if (this.state !== 'running') return;
     await this.compilePendingPlans();
     const { rows: all } = await this.pool.query<CatalogRow>(`
-      SELECT s.pgt_id, s.pgt_schema || '.' || s.pgt_name AS name, s.schedule, s.last_refresh_at,
+      SELECT s.pgt_id, pgtrickle._qualified(s) AS name, s.schedule, s.last_refresh_at,
              s.refresh_tier, s.is_populated, s.consecutive_errors, s.status, s.refresh_mode,
              extract(epoch FROM now() - s.data_timestamp)::float8 AS staleness,
              CASE WHEN s.schedule IS NULL AND s.is_populated AND s.status IN ('ACTIVE', 'INITIALIZING')
-                  THEN pgtrickle._has_pending_changes(s.pgt_id) ELSE false END AS pending,
+                  THEN pgtrickle._scheduler_pending(s.pgt_id) ELSE false END AS pending,
              ${DAG_NODE_COLUMNS}
         FROM pgtrickle.pgt_stream_tables s
        ORDER BY s.pgt_id`);
@@ -360,7 +383,7 @@ export class DatabaseSession {
     const calculated = wave.filter((r) => r.schedule === null && r.is_populated).map((r) => r.pgt_id);
     if (calculated.length === 0) return;
     const { rows } = await this.pool.query<{ pgt_id: string; pending: boolean }>(
-      'SELECT id::text AS pgt_id, pgtrickle._has_pending_changes(id) AS pending FROM unnest($1::bigint[]) AS id',
+      'SELECT id::text AS pgt_id, pgtrickle._scheduler_pending(id) AS pending FROM unnest($1::bigint[]) AS id',
       [calculated],
     );
     const pending = new Map(rows.map((r) => [r.pgt_id, r.pending]));
@@ -382,7 +405,12 @@ export class DatabaseSession {
         now,
       );
     } catch (raw) {
-      this.log.warn({ db: this.databaseName, st: row.name, err: describeError(raw) }, 'unreadable schedule');
+      // Only a schedule written around the API gets here (the API accepts a
+      // subset of what the scheduler reads): put that table in ERROR, say why, go on.
+      const message = `the scheduler cannot read schedule ${JSON.stringify(row.schedule)}: ${describeError(raw)}`;
+      this.log.warn({ db: this.databaseName, st: row.name, err: message }, 'unreadable schedule');
+      void this.markFailed(Number(row.pgt_id), message).catch((err) =>
+        this.log.warn({ db: this.databaseName, st: row.name, err: describeError(err) }, 'recording an unreadable schedule failed'));
       return false;
     }
   }
@@ -390,7 +418,7 @@ export class DatabaseSession {
   /** The work for one stream table: itself, or its diamond group when it is a convergence point. */
   async workFor(pgtId: number): Promise<RefreshWork | null> {
     const { rows } = await this.pool.query<DagNode & { name: string }>(`
-      SELECT s.pgt_id::text, s.pgt_schema || '.' || s.pgt_name AS name, ${DAG_NODE_COLUMNS}
+      SELECT s.pgt_id::text, pgtrickle._qualified(s) AS name, ${DAG_NODE_COLUMNS}
         FROM pgtrickle.pgt_stream_tables s`);
     const me = rows.find((r) => r.pgt_id === String(pgtId));
     if (!me) return null;
@@ -401,10 +429,9 @@ export class DatabaseSession {
   /** A refresh that could not run anywhere: ERROR with the reason, and an alert. */
   async markFailed(pgtId: number, message: string): Promise<void> {
     await this.pool.query(
-      `WITH failed AS (
-         UPDATE pgtrickle.pgt_stream_tables SET status = 'ERROR', last_error_message = $2, last_error_at = now(), updated_at = now()
-          WHERE pgt_id = $1 RETURNING *)
-       SELECT pgtrickle._alert('error_state', failed, jsonb_build_object('error', $2::text)) FROM failed`,
+      `SELECT pgtrickle._alert('error_state', pgtrickle._transition(s.pgt_id, 'fail', jsonb_build_object('message', $2::text)),
+                               '{}'::jsonb)
+         FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = $1`,
       [pgtId, message],
     );
   }

@@ -48,7 +48,7 @@ function target(t: StorageTarget): string {
  * transaction's own changes were consumed: its own rows count as visible, yet
  * the same transaction may write more rows after this refresh, and those must
  * still be consumed later (they carry the same xid, and larger change ids).
- * Mirrors the frontier advance in sql/0001_catalog.sql; a test keeps them equal.
+ * Mirrors the frontier advance in sql/code/06_frontier.sql; a test keeps them equal.
  */
 export function frontierAssignments(): string {
   return `frontier = (SELECT pgtrickle.refresh_snapshot()),

@@ -39,12 +39,12 @@ CREATE FUNCTION pgtrickle.pg_trickle_hash(text) RETURNS bigint IMMUTABLE STRICT 
 
 /**
  * `pgtrickle.refresh_snapshot()` (used by the frontier statements) is taken
- * verbatim from the catalog migration so the harness never drifts from it.
+ * verbatim from the catalog's frontier module so the harness never drifts from it.
  */
 function refreshSnapshotFunction(): string {
-  const catalog = readFileSync(new URL('../../sql/0001_catalog.sql', import.meta.url), 'utf8');
-  const m = /CREATE FUNCTION pgtrickle\.refresh_snapshot\(\)[\s\S]*?\$\$;/.exec(catalog);
-  if (!m) throw new Error('test/dvm/harness.ts: CREATE FUNCTION pgtrickle.refresh_snapshot() not found in sql/0001_catalog.sql');
+  const catalog = readFileSync(new URL('../../sql/code/06_frontier.sql', import.meta.url), 'utf8');
+  const m = /CREATE OR REPLACE FUNCTION pgtrickle\.refresh_snapshot\(\)[\s\S]*?\$\$;/.exec(catalog);
+  if (!m) throw new Error('test/dvm/harness.ts: CREATE OR REPLACE FUNCTION pgtrickle.refresh_snapshot() not found in sql/code/06_frontier.sql');
   return m[0];
 }
 
