@@ -159,7 +159,27 @@ export interface SetOpNode {
   readonly key: readonly Col[] | null;
 }
 
-export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode;
+export interface SortKey {
+  readonly col: Col;
+  readonly desc: boolean;
+  /** NULLS FIRST (default: DESC puts NULLs first, ASC last). */
+  readonly nullsFirst: boolean;
+}
+
+/** ORDER BY … LIMIT n [OFFSET m] at the root (ops/topk.ts). */
+export interface TopKNode {
+  readonly kind: 'TopK';
+  readonly child: OpNode;
+  readonly order: readonly SortKey[];
+  readonly limit: number;
+  readonly offset: number;
+  readonly withTies: boolean;
+  readonly columns: readonly Col[];
+  /** The kept rows are numbered copies of their content (see the topk strategy). */
+  readonly key: null;
+}
+
+export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode | TopKNode;
 export type OpKind = OpNode['kind'];
 export type NodeOf<K extends OpKind> = Extract<OpNode, { kind: K }>;
 

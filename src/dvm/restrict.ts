@@ -108,11 +108,11 @@ class Walker {
     if (depth > MAX_DEPTH) fail('too_complex', `more than ${MAX_DEPTH} nested queries`, null);
     if (sel.intoClause) fail('select_into', null, sel.intoClause);
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
-    if (sel.limitCount || sel.limitOffset) fail('limit', null, sel.limitCount ? bodyOf(sel.limitCount) : bodyOf(sel.limitOffset));
+    if (sel.limitCount || sel.limitOffset) this.limit(sel, top);
     if (sel.valuesLists?.length) fail('values', null, null);
     if (sel.windowClause?.length) fail('window_function', 'WINDOW clause', bodyOf(sel.windowClause[0]));
     if (sel.withClause) this.withClause(sel.withClause, depth);
-    if (sel.sortClause?.length) {
+    if (sel.sortClause?.length && !sel.limitCount) {
       this.warnings.push(top ? 'ORDER BY in the defining query is ignored: a stream table has no row order' : 'ORDER BY in a subquery is ignored');
     }
     const op = sel.op ?? 'SETOP_NONE';
@@ -146,6 +146,18 @@ class Walker {
         fail('having_without_aggregate', null, bodyOf(sel.havingClause));
       }
     }
+  }
+
+  /** TopK: `ORDER BY … LIMIT n [OFFSET m]` / FETCH FIRST, constants, at the top level only. */
+  limit(sel: PgBody, top: boolean): void {
+    const at = sel.limitCount ? bodyOf(sel.limitCount) : bodyOf(sel.limitOffset);
+    if (!top) fail('limit', 'LIMIT / OFFSET inside a subquery or CTE', at);
+    if (!sel.sortClause?.length) fail('limit', 'LIMIT / OFFSET without ORDER BY (the rows kept would be arbitrary)', at);
+    if (!sel.limitCount) fail('limit', 'OFFSET without LIMIT', at);
+    const constant = (n: PgNode | undefined): boolean => !n || (n.A_Const?.ival !== undefined && Number(n.A_Const.ival.ival ?? 0) >= 0);
+    if (!constant(sel.limitCount) || !constant(sel.limitOffset)) fail('limit', 'LIMIT / OFFSET must be non-negative integer constants', at);
+    if (sel.limitOption === 'LIMIT_OPTION_WITH_TIES' && sel.limitOffset) fail('limit', 'OFFSET with FETCH … WITH TIES', at);
+    for (const s of sel.sortClause) if (bodyOf(s).sortby_dir === 'SORTBY_USING') fail('limit', 'ORDER BY … USING', bodyOf(s));
   }
 
   withClause(w: PgBody, depth: number): void {

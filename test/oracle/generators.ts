@@ -275,6 +275,8 @@ export interface Features {
   readonly aggregates?: boolean;
   /** UNION, INTERSECT [ALL], EXCEPT [ALL], nested and mixed with UNION ALL. */
   readonly setOps?: boolean;
+  /** ORDER BY … LIMIT n [OFFSET m] / FETCH FIRST … WITH TIES at the top. */
+  readonly topk?: boolean;
 }
 
 export const NO_FEATURES: Features = {};
@@ -315,7 +317,28 @@ class QueryGen {
       }
     }
     const q = this.query(2, null);
-    return { sql: `${withParts.length ? `WITH ${withParts.join(', ')} ` : ''}${q.sql}`, cols: q.cols };
+    const order = this.features.topk && r.chance(0.7) ? this.topkClause(q.cols) : '';
+    return { sql: `${withParts.length ? `WITH ${withParts.join(', ')} ` : ''}${q.sql}${order}`, cols: q.cols };
+  }
+
+  /**
+   * A TopK clause whose result is deterministic (the oracle compares with the
+   * query itself): LIMIT orders by every output column (a total order up to
+   * equal rows); WITH TIES may order by a prefix.
+   */
+  private topkClause(cols: readonly OutCol[]): string {
+    const r = this.r;
+    const idx = cols.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = r.int(0, i);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    const withTies = r.chance(0.25);
+    const used = withTies ? idx.slice(0, r.int(1, idx.length)) : idx;
+    const keys = used.map((i) => `${r.chance(0.5) ? String(i + 1) : cols[i]!.name}${r.pick(['', ' DESC', ' ASC NULLS FIRST', ' DESC NULLS LAST'])}`);
+    const n = r.pick([1, 2, 3, 5]);
+    if (withTies) return ` ORDER BY ${keys.join(', ')} FETCH FIRST ${n} ROWS WITH TIES`;
+    return ` ORDER BY ${keys.join(', ')} LIMIT ${n}${r.chance(0.3) ? ` OFFSET ${r.int(1, 2)}` : ''}`;
   }
 
   /** A query: one SELECT, or a UNION ALL of 2–3. `want` forces the output types. */

@@ -8,6 +8,7 @@ import { projectRules } from './project.ts';
 import type { OpRules } from './rules.ts';
 import { scanRules } from './scan.ts';
 import { setOpRules } from './set-op.ts';
+import { topkRules } from './topk.ts';
 import { unionAllRules } from './union-all.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
@@ -19,6 +20,7 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Distinct: distinctRules,
   UnionAll: unionAllRules,
   SetOp: setOpRules,
+  TopK: topkRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */
