@@ -23,7 +23,6 @@ export const UNSUPPORTED = {
   topk_order: { construct: 'ORDER BY of a TopK', hint: 'order a TopK by output columns (by name, position or the same expression as a SELECT-list entry)' },
   window_order: { construct: 'window function that depends on the order of peers', hint: "add the input's key columns (primary key, or GROUP BY columns) to the window's ORDER BY so it is a total order" },
   window_unsupported: { construct: 'window function form', hint: "use refresh_mode => 'FULL'" },
-  window_function: { construct: 'window function', hint: "use refresh_mode => 'FULL'" },
   sublink: { construct: 'subquery expression (EXISTS, IN, ANY/ALL, scalar subquery)', hint: "rewrite as a join, or use refresh_mode => 'FULL'" },
   recursive_cte: { construct: 'WITH RECURSIVE', hint: "use refresh_mode => 'FULL'" },
   modifying_cte: { construct: 'data-modifying statement in WITH', hint: 'a defining query must not write' },

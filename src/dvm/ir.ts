@@ -159,6 +159,24 @@ export interface SetOpNode {
   readonly key: readonly Col[] | null;
 }
 
+export interface WindowCall {
+  readonly col: Col;
+  /** The bound call, OVER (…) included. */
+  readonly call: Expr;
+}
+
+/** Window functions over the child's rows (ops/window.ts). */
+export interface WindowNode {
+  readonly kind: 'Window';
+  readonly child: OpNode;
+  readonly calls: readonly WindowCall[];
+  /** PARTITION BY expressions every call shares (the recompute scope); [] = the whole input. */
+  readonly partition: readonly Expr[];
+  /** The child's columns, then one per call. */
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
 export interface SortKey {
   readonly col: Col;
   readonly desc: boolean;
@@ -179,7 +197,7 @@ export interface TopKNode {
   readonly key: null;
 }
 
-export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode | TopKNode;
+export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode | TopKNode | WindowNode;
 export type OpKind = OpNode['kind'];
 export type NodeOf<K extends OpKind> = Extract<OpNode, { kind: K }>;
 

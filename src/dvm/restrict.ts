@@ -85,7 +85,19 @@ const MAX_DEPTH = 64;
 interface ExprContext {
   /** Aggregates may appear here (SELECT list, HAVING) — not inside another aggregate. */
   aggregates: boolean;
+  /** Inside a window call (no window call may nest there). */
+  inWindow?: boolean;
 }
+
+/**
+ * Window functions maintained by partition recompute: ranking, offset, and
+ * the aggregates whose value does not depend on the order of their input.
+ */
+const WINDOW_FUNCTIONS = new Set([
+  'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile',
+  'lag', 'lead', 'first_value', 'last_value', 'nth_value',
+  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor',
+]);
 
 /**
  * Is this call one of the user's aggregates? The list comes from the catalog
@@ -110,7 +122,7 @@ class Walker {
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
     if (sel.limitCount || sel.limitOffset) this.limit(sel, top);
     if (sel.valuesLists?.length) fail('values', null, null);
-    if (sel.windowClause?.length) fail('window_function', 'WINDOW clause', bodyOf(sel.windowClause[0]));
+    if (sel.windowClause?.length) fail('window_unsupported', 'WINDOW clause (named windows)', bodyOf(sel.windowClause[0]));
     if (sel.withClause) this.withClause(sel.withClause, depth);
     if (sel.sortClause?.length && !sel.limitCount) {
       this.warnings.push(top ? 'ORDER BY in the defining query is ignored: a stream table has no row order' : 'ORDER BY in a subquery is ignored');
@@ -146,6 +158,21 @@ class Walker {
         fail('having_without_aggregate', null, bodyOf(sel.havingClause));
       }
     }
+  }
+
+  /** A window call: in the SELECT list, of a function whose maintenance is known. */
+  window(b: PgBody, name: string, ctx: ExprContext): void {
+    if (!ctx.aggregates || ctx.inWindow) fail('aggregate_nested', `window function ${name} outside the SELECT list`, b);
+    if (!WINDOW_FUNCTIONS.has(name) || (funcSchema(b) !== null && funcSchema(b) !== 'pg_catalog')) fail('window_unsupported', name, b);
+    const over = b.over as PgBody;
+    if (over.name || over.refname) fail('window_unsupported', 'a named window', b);
+    if (b.agg_distinct || b.agg_order?.length || b.agg_within_group) fail('window_unsupported', `${name} with DISTINCT / ORDER BY / WITHIN GROUP`, b);
+    const inner: ExprContext = { aggregates: true, inWindow: true };
+    for (const a of b.args ?? []) this.expr(a, inner);
+    if (b.agg_filter) this.expr(b.agg_filter, inner);
+    for (const p of over.partitionClause ?? []) this.expr(p, inner);
+    for (const o of over.orderClause ?? []) this.expr(bodyOf(o).node, inner);
+    for (const f of [over.startOffset, over.endOffset]) if (f) this.expr(f, { aggregates: false });
   }
 
   /** TopK: `ORDER BY … LIMIT n [OFFSET m]` / FETCH FIRST, constants, at the top level only. */
@@ -233,7 +260,10 @@ class Walker {
       }
       case 'FuncCall': {
         const name = funcName(b);
-        if (b.over) fail('window_function', name, b);
+        if (b.over) {
+          this.window(b, name, ctx);
+          return;
+        }
         if (REFUSED_AGGREGATES.has(name) && (funcSchema(b) === null || funcSchema(b) === 'pg_catalog') && !b.over) fail('aggregate_unsupported', name, b);
         // Checked before the built-in names: a user aggregate may shadow one in its own schema.
         const agg = isUserAggregate(b, this.userAggregates) ? 'other' : aggregateKind(b);

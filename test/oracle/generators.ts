@@ -277,6 +277,8 @@ export interface Features {
   readonly setOps?: boolean;
   /** ORDER BY … LIMIT n [OFFSET m] / FETCH FIRST … WITH TIES at the top. */
   readonly topk?: boolean;
+  /** Window functions (ranking, offset, aggregates OVER, frames), also over aggregates and in expressions. */
+  readonly windows?: boolean;
 }
 
 export const NO_FEATURES: Features = {};
@@ -386,11 +388,58 @@ class QueryGen {
     const cols: OutCol[] = [];
     for (let i = 0; i < n; i++) {
       const type = want ? want[i]! : this.someType(from.scope);
+      const w = this.features.windows && (type === 'int' || (want === null && r.chance(0.5))) && r.chance(0.6) ? this.windowCall(from) : null;
+      if (w) {
+        items.push(`${w} AS o${i + 1}`);
+        cols.push({ name: `o${i + 1}`, type: 'int' });
+        continue;
+      }
       items.push(`${genExpr(r, from.scope, type, r.chance(0.3) ? 2 : 0)} AS o${i + 1}`);
       cols.push({ name: `o${i + 1}`, type });
     }
     const distinct = r.chance(0.2) ? 'DISTINCT ' : '';
     return { sql: `SELECT ${distinct}${items.join(', ')} FROM ${from.sql}${whereSql}`, cols };
+  }
+
+  /**
+   * An integer-valued window call. Functions that depend on the order of
+   * peers get the table's primary key in their ORDER BY (the compiler
+   * requires it, and the oracle needs a deterministic query).
+   */
+  private windowCall(from: FromClause): string {
+    const r = this.r;
+    const scope = from.scope.filter((c) => c.type !== 'avg');
+    const ints = colsOf(scope, 'int');
+    if (!scope.length) return 'count(*) OVER ()';
+    const part = r.chance(0.6) ? `PARTITION BY ${r.pick(scope).ref}${r.chance(0.2) ? `, ${r.pick(scope).ref}` : ''} ` : '';
+    const dir = (): string => r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST']);
+    const ord = `ORDER BY ${r.pick(scope).ref}${dir()}`;
+    const table = from.single?.table;
+    const alias = from.single?.scope[0]?.ref.split('.')[0];
+    const total = table?.pk && table.name !== 'up' ? `${ord}, ${table.pk.map((k) => `${alias}.${k}${dir()}`).join(', ')}` : null;
+    const options: (() => string)[] = [
+      () => `rank() OVER (${part}${ord})`,
+      () => `dense_rank() OVER (${part}${ord})`,
+      () => `(cume_dist() OVER (${part}${ord}) * 4)::integer`,
+      () => `count(*) OVER (${part}${r.chance(0.5) ? ord : ''})`,
+      () => `rank() OVER (${part}${ord}) * 2 + 1`,
+    ];
+    if (ints.length) {
+      options.push(() => `sum(${r.pick(ints).ref}) OVER (${part}${r.chance(0.7) ? ord : ''})`);
+      options.push(() => `${r.pick(['min', 'max'])}(${r.pick(ints).ref}) OVER (${part}${ord})`);
+    }
+    if (total) {
+      options.push(() => `row_number() OVER (${part}${total})`);
+      options.push(() => `ntile(2) OVER (${part}${total})`);
+      if (ints.length) {
+        const c = r.pick(ints).ref;
+        options.push(() => `${r.pick(['lag', 'lead'])}(${c}${r.chance(0.3) ? ', 2, -1' : ''}) OVER (${part}${total})`);
+        options.push(() => `${r.pick(['first_value', 'last_value'])}(${c}) OVER (${part}${total}${r.chance(0.5) ? ' ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING' : ''})`);
+        options.push(() => `sum(${c}) OVER (${part}${total} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`);
+        options.push(() => `nth_value(${c}, 2) OVER (${part}${total})`);
+      }
+    }
+    return r.pick(options)();
   }
 
   private someType(scope: readonly ScopeCol[]): ColType {
@@ -453,7 +502,7 @@ class QueryGen {
     let having = '';
     if (r.chance(0.25)) {
       // (numeric-valued: the comparisons below are with integers)
-      const agg = this.features.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const)) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
+      const agg = this.features.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const), false) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
       having = ` HAVING ${r.pick([
         () => `${agg.sql} > ${r.pick(['0', '1', '2'])}`,
         () => `${agg.sql} IS NOT NULL`,
@@ -466,7 +515,7 @@ class QueryGen {
   }
 
   /** An aggregate call (possibly inside an expression) of the wanted type, or any. */
-  private aggregate(scope: readonly ScopeCol[], want: ColType | null): { sql: string; type: ColType } | null {
+  private aggregate(scope: readonly ScopeCol[], want: ColType | null, windows = true): { sql: string; type: ColType } | null {
     const r = this.r;
     const ints = colsOf(scope, 'int');
     const nums = colsOf(scope, 'numeric');
@@ -487,6 +536,11 @@ class QueryGen {
     if ((want === null || want === 'numeric') && nums.length) {
       options.push(() => ({ sql: `sum(${genExpr(r, scope, 'numeric', 1)})${filter()}`, type: 'numeric' }));
       options.push(() => ({ sql: `COALESCE(sum(${r.pick(nums).ref}), 0.0)`, type: 'numeric' }));
+    }
+    if (this.features.windows && windows && (want === null || want === 'int')) {
+      // A window over an aggregate: ranks of groups.
+      options.push(() => ({ sql: `rank() OVER (ORDER BY count(*)${r.pick(['', ' DESC'])})`, type: 'int' }));
+      if (ints.length) options.push(() => ({ sql: `(sum(count(*)) OVER ())::integer`, type: 'int' }));
     }
     if (this.features.aggregates) {
       // MIN/MAX (extreme state, rescanned when the extreme leaves) and group-rescan aggregates.

@@ -169,7 +169,10 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
   });
   const calls: AggCall[] = aggs.map((d) => {
     const hint = hints.get(d.col.id) ?? null;
-    if (d.fn === 'rescan') return { col: ctx.retype(d.col, hint), fn: d.fn, arg: null, filter: null, call: d.call, sumType: null };
+    if (d.fn === 'rescan') {
+      const name = funcName(bodyOf(d.call!.ast));
+      return { col: ctx.retype(d.col, hint ?? (name.startsWith('json_') ? 'json' : null)), fn: d.fn, arg: null, filter: null, call: d.call, sumType: null };
+    }
     if (d.fn === 'min' || d.fn === 'max') {
       const type = (d.arg ? ctx.typeOf(d.arg) : null) ?? hint;
       // Without a known type the extreme cannot be stored: rescan the group instead.

@@ -23,6 +23,7 @@ import { containsAggregate, RESERVED_PREFIX } from '../restrict.ts';
 import type { CompileSource } from '../types.ts';
 import type { BuildContext } from './context.ts';
 import { buildGrouped } from './grouping.ts';
+import { buildWindows } from './window.ts';
 import { Scope, type RangeEntry, type ScopeColumn } from './scope.ts';
 
 export interface Built {
@@ -110,7 +111,8 @@ export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, 
   if (rootTypes && rootTypes.length !== targets.length) {
     throw new UnsupportedQueryError('output_columns', `query has ${targets.length} columns, probe has ${rootTypes.length}`);
   }
-  node = makeProject(node, items);
+  const windowed = buildWindows(ctx, node, items);
+  node = makeProject(windowed.node, windowed.items);
   if (sel.distinctClause?.length) node = makeDistinct(node);
   return { node, names: targets.map((t) => t.name) };
 }

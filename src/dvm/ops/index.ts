@@ -9,6 +9,7 @@ import type { OpRules } from './rules.ts';
 import { scanRules } from './scan.ts';
 import { setOpRules } from './set-op.ts';
 import { topkRules } from './topk.ts';
+import { windowRules } from './window.ts';
 import { unionAllRules } from './union-all.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
@@ -21,6 +22,7 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   UnionAll: unionAllRules,
   SetOp: setOpRules,
   TopK: topkRules,
+  Window: windowRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */

@@ -7,7 +7,8 @@
  * X₁'s rows of interest (weight +1) and the delta (weight −w) are consolidated
  * per value of the columns used (GROUP BY those columns: they need an equality
  * operator) and each value is repeated by its net count. Cost: the rows of
- * interest plus |ΔX|.
+ * interest plus |ΔX|. A json column (no equality operator) is consolidated by
+ * its text.
  */
 import { ident } from '../../sql/ident.ts';
 import type { Col } from '../ir.ts';
@@ -18,8 +19,10 @@ import { WEIGHT, colRef, fn, op, passThrough, sub } from '../emit/sql.ts';
  * @param delta    name of ΔX's CTE (exposes `cols` and the weight)
  */
 export function preStateRows(cols: readonly Col[], current: string, delta: string): string {
-  const list = passThrough('u', cols);
-  const names = cols.map((c) => colRef('u', c));
+  // json has no equality operator: such a column is consolidated by its text, any one copy kept.
+  const noEquality = (c: Col): boolean => c.type === 'json';
+  const list = cols.map((c) => (noEquality(c) ? `(${fn('array_agg')}(${colRef('u', c)}))[1] AS ${ident(c.id)}` : `${colRef('u', c)} AS ${ident(c.id)}`));
+  const names = cols.map((c) => (noEquality(c) ? `(${colRef('u', c)})::text` : colRef('u', c)));
   const union = `SELECT ${[...passThrough('t', cols), '1::bigint AS __pgt_o'].join(', ')}\n  FROM ${sub(current, 't')}
 UNION ALL
 SELECT ${[...passThrough('d', cols), `${op('-')} d.${WEIGHT} AS __pgt_o`].join(', ')}\n  FROM ${delta} AS d`;
