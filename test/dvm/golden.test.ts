@@ -14,6 +14,14 @@ const GOLDEN: Record<string, string> = {
   union_all: `SELECT id, 'order' AS kind FROM orders UNION ALL SELECT id, 'customer' FROM customers`,
   distinct: `SELECT DISTINCT region FROM customers`,
   keyless: `SELECT sku, price FROM items WHERE price > 0`,
+  min_max: `SELECT cust, min(amt) AS lo, max(amt) AS hi, count(*) AS n FROM orders GROUP BY cust`,
+  group_rescan: `SELECT cust, string_agg(note, ',' ORDER BY note) AS notes, count(DISTINCT amt) AS amounts FROM orders GROUP BY cust`,
+  aggregate_in_plan: `SELECT cust, max(amt) AS hi FROM orders GROUP BY cust HAVING count(*) > 2`,
+  union: `SELECT cust AS id FROM orders UNION SELECT id FROM customers`,
+  intersect_all: `SELECT sku FROM items INTERSECT ALL SELECT note FROM orders`,
+  except: `SELECT id FROM customers EXCEPT SELECT cust FROM orders`,
+  topk: `SELECT id, amt FROM orders ORDER BY amt DESC, id LIMIT 3`,
+  window: `SELECT id, cust, sum(amt) OVER (PARTITION BY cust ORDER BY id) AS running, rank() OVER (PARTITION BY cust ORDER BY amt DESC) AS r FROM orders`,
 };
 
 let h: DvmHarness;

@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileStreamTable } from '../../src/compile/plans.ts';
 import { CompilerPool } from '../../src/compile/pool.ts';
 import { freshDatabase, oracleDiff, type TestDatabase } from '../helpers/db.ts';
-import { caseScript, genCase, randOf, tableDdl, type OracleCase, type Round } from './generators.ts';
+import { caseScript, genCase, randOf, tableDdl, type Features, type OracleCase, type Round } from './generators.ts';
 
 const CASES = Number(process.env.PGTRICKLE_ORACLE_IMMEDIATE_CASES ?? 80);
+/** Issue 11's grammar (MIN/MAX, group rescan, set operations, TopK, windows) in IMMEDIATE mode. */
+const CASES_II = Number(process.env.PGTRICKLE_ORACLE_IMMEDIATE_II_CASES ?? 100);
+const ISSUE_11: Features = { aggregates: true, setOps: true, topk: true, windows: true };
 const SEED = Number(process.env.PGTRICKLE_ORACLE_SEED ?? 20_261_124);
 
 describe('the IMMEDIATE oracle', () => {
@@ -131,5 +134,17 @@ describe('the IMMEDIATE oracle', () => {
     );
     process.stdout.write(`IMMEDIATE oracle: ${stats.cases} cases run, ${stats.unsupported} unsupported, ${stats.checks} checks\n`);
     expect(stats.cases).toBeGreaterThan(CASES * 0.8);
+  }, 600_000);
+
+  it(`does the same for ${CASES_II} cases of MIN/MAX, group-rescan aggregates, set operations, TopK and windows (seed ${SEED + 11})`, async () => {
+    const before = { ...stats };
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), async (g) => {
+        await runCase(genCase(randOf(g, fc), ISSUE_11));
+      }),
+      { seed: SEED + 11, numRuns: CASES_II, interruptAfterTimeLimit: 300_000, markInterruptAsFailure: false, endOnFailure: true },
+    );
+    process.stdout.write(`IMMEDIATE oracle (issue 11 grammar): ${stats.cases - before.cases} cases run, ${stats.unsupported - before.unsupported} unsupported\n`);
+    expect(stats.cases - before.cases).toBeGreaterThan(CASES_II * 0.8);
   }, 600_000);
 });
