@@ -157,10 +157,18 @@ function rescanDelta(n: AggregateNode, ctx: EmitContext): string {
   return `${side('o', '-1')}\nUNION ALL\n${side('n', '1')}`;
 }
 
+/** How the aggregate is maintained, for explain (D16: say when a strategy reads more than the change). */
+function maintenance(n: AggregateNode): string {
+  const kinds = new Set(n.aggs.map((a) => AGGREGATES[a.fn].kind));
+  if (kinds.has('rescan')) return ' [group rescan: touched groups re-read]';
+  if (kinds.has('extreme')) return ' [MIN/MAX: extreme from the delta, group re-read when it leaves]';
+  return '';
+}
+
 export const aggregateRules: OpRules<'Aggregate'> = {
   children: (n) => [n.child],
   describe: (n) =>
-    `Aggregate GROUP BY (${n.groups.map((g) => `${exprText(g.expr)} AS ${g.col.id}`).join(', ')}) ${n.aggs
+    `Aggregate${maintenance(n)} GROUP BY (${n.groups.map((g) => `${exprText(g.expr)} AS ${g.col.id}`).join(', ')}) ${n.aggs
       .map((a) => `${a.call && a.fn === 'rescan' ? `rescan ${exprText(a.call)}` : `${a.fn}(${a.arg ? exprText(a.arg) : '*'})${a.filter ? ` FILTER (${exprText(a.filter)})` : ''}`} AS ${a.col.id}`)
       .join(', ')}`,
   prune: (n, _need, recurse) => {

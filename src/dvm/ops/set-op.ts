@@ -68,7 +68,7 @@ ${side(n.right, 'r')}
 
 export const setOpRules: OpRules<'SetOp'> = {
   children: (n) => [n.left.node, n.right.node],
-  describe: (n) => `${n.op === 'intersect' ? 'Intersect' : 'Except'}${n.all ? ' ALL' : ''} [${n.columns.map((c) => c.id).join(', ')}] (counting)`,
+  describe: (n) => `${n.op === 'intersect' ? 'Intersect' : 'Except'}${n.all ? ' ALL' : ''} [${n.columns.map((c) => c.id).join(', ')}] (counting: each changed row counted in both inputs)`,
   prune: (n, _need, recurse) => {
     const keep = (b: UnionBranch): UnionBranch => ({ node: recurse(b.node, new Set(b.columns.map((c) => c.id))), columns: b.columns });
     return makeSetOp(n.op, n.all, keep(n.left), keep(n.right), n.columns);

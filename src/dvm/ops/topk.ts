@@ -43,7 +43,7 @@ export const topkRules: OpRules<'TopK'> = {
   children: (n) => [n.child],
   describe: (n) =>
     `TopK ORDER BY ${n.order.map((k) => `${k.col.id}${k.desc ? ' DESC' : ''} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`).join(', ')} ` +
-    `${n.withTies ? `FETCH FIRST ${n.limit} WITH TIES` : `LIMIT ${n.limit}${n.offset ? ` OFFSET ${n.offset}` : ''}`} (boundary recompute)`,
+    `${n.withTies ? `FETCH FIRST ${n.limit} WITH TIES` : `LIMIT ${n.limit}${n.offset ? ` OFFSET ${n.offset}` : ''}`} (boundary recompute: the first n+m rows re-read when the input changed)`,
   prune: (n, _need, recurse) => makeTopK(recurse(n.child, new Set(n.columns.map((c) => c.id))), n.order, n.limit, n.offset, n.withTies),
   mapChildren: (n, f) => makeTopK(f(n.child), n.order, n.limit, n.offset, n.withTies),
   current: (n, ctx) => topkSelect(n, ctx.current(n.child)),

@@ -66,7 +66,7 @@ function delta(n: WindowNode, ctx: EmitContext): string {
 export const windowRules: OpRules<'Window'> = {
   children: (n) => [n.child],
   describe: (n) =>
-    `Window ${n.calls.map((c) => `${exprText(c.call)} AS ${c.col.id}`).join(', ')} (partition recompute${n.partition.length ? ` by ${n.partition.map(exprText).join(', ')}` : ', whole input'})`,
+    `Window ${n.calls.map((c) => `${exprText(c.call)} AS ${c.col.id}`).join(', ')} (partition recompute: touched partitions re-read${n.partition.length ? `, by ${n.partition.map(exprText).join(', ')}` : ', whole input'})`,
   prune: (n, need, recurse) => {
     const all = new Set(need);
     for (const c of n.calls) for (const r of c.call.refs) all.add(r);

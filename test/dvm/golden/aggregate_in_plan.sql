@@ -2,7 +2,7 @@
 -- strategy: keyed; hidden: none
 -- Project c5_cust::integer AS c8_cust, c6_max::numeric AS c9_hi
 --   Filter c7_count > 2
---     Aggregate GROUP BY (c2_cust AS c5_cust) max(c3_amt) AS c6_max, count(*) AS c7_count
+--     Aggregate [MIN/MAX: extreme from the delta, group re-read when it leaves] GROUP BY (c2_cust AS c5_cust) max(c3_amt) AS c6_max, count(*) AS c7_count
 --       Scan "public"."orders" AS "orders" [cust, amt] key(id)
 
 -- FULL

@@ -1,6 +1,6 @@
 -- query: SELECT id FROM customers EXCEPT SELECT cust FROM orders
 -- strategy: keyed; hidden: none
--- Except [c9_id] (counting)
+-- Except [c9_id] (counting: each changed row counted in both inputs)
 --   Project c1_id::integer AS c3_id
 --     Scan "public"."customers" AS "customers" [id] key(id)
 --   Project c5_cust::integer AS c8_cust

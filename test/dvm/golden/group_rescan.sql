@@ -1,7 +1,7 @@
 -- query: SELECT cust, string_agg(note, ',' ORDER BY note) AS notes, count(DISTINCT amt) AS amounts FROM orders GROUP BY cust
 -- strategy: aggregate; hidden: __pgt_count bigint
 -- Project c5_cust::integer AS c8_cust, c6_string_agg::text AS c9_notes, c7_count::bigint AS c10_amounts
---   Aggregate GROUP BY (c2_cust AS c5_cust) rescan string_agg(c4_note, ',' ORDER BY c4_note) AS c6_string_agg, rescan count(DISTINCT c3_amt) AS c7_count
+--   Aggregate [group rescan: touched groups re-read] GROUP BY (c2_cust AS c5_cust) rescan string_agg(c4_note, ',' ORDER BY c4_note) AS c6_string_agg, rescan count(DISTINCT c3_amt) AS c7_count
 --     Scan "public"."orders" AS "orders" [cust, amt, note] key(id)
 
 -- FULL

@@ -1,6 +1,6 @@
 -- query: SELECT sku FROM items INTERSECT ALL SELECT note FROM orders
 -- strategy: lineage; hidden: __pgt_lineage bigint
--- Intersect ALL [c10_sku] (counting)
+-- Intersect ALL [c10_sku] (counting: each changed row counted in both inputs)
 --   Project c2_sku::text AS c4_sku
 --     Scan "public"."items" AS "items" [sku] keyless
 --   Project c8_note::text AS c9_note

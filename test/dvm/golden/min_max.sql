@@ -1,7 +1,7 @@
 -- query: SELECT cust, min(amt) AS lo, max(amt) AS hi, count(*) AS n FROM orders GROUP BY cust
 -- strategy: aggregate; hidden: __pgt_count bigint, __pgt_aux_min_1 numeric(10,2), __pgt_aux_max_2 numeric(10,2)
 -- Project c5_cust::integer AS c9_cust, c6_min::numeric AS c10_lo, c7_max::numeric AS c11_hi, c8_count::bigint AS c12_n
---   Aggregate GROUP BY (c2_cust AS c5_cust) min(c3_amt) AS c6_min, max(c3_amt) AS c7_max, count(*) AS c8_count
+--   Aggregate [MIN/MAX: extreme from the delta, group re-read when it leaves] GROUP BY (c2_cust AS c5_cust) min(c3_amt) AS c6_min, max(c3_amt) AS c7_max, count(*) AS c8_count
 --     Scan "public"."orders" AS "orders" [cust, amt] key(id)
 
 -- FULL

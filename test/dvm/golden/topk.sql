@@ -1,6 +1,6 @@
 -- query: SELECT id, amt FROM orders ORDER BY amt DESC, id LIMIT 3
 -- strategy: topk; hidden: none
--- TopK ORDER BY c6_amt DESC NULLS FIRST, c5_id NULLS LAST LIMIT 3 (boundary recompute)
+-- TopK ORDER BY c6_amt DESC NULLS FIRST, c5_id NULLS LAST LIMIT 3 (boundary recompute: the first n+m rows re-read when the input changed)
 --   Project c1_id::integer AS c5_id, c3_amt::numeric(10,2) AS c6_amt
 --     Scan "public"."orders" AS "orders" [id, amt] key(id)
 

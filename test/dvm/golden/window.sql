@@ -1,7 +1,7 @@
 -- query: SELECT id, cust, sum(amt) OVER (PARTITION BY cust ORDER BY id) AS running, rank() OVER (PARTITION BY cust ORDER BY amt DESC) AS r FROM orders
 -- strategy: keyed; hidden: none
 -- Project c1_id::integer AS c5_id, c2_cust::integer AS c6_cust, c9_sum::numeric AS c7_running, c10_rank::bigint AS c8_r
---   Window sum(c3_amt) OVER ( PARTITION BY c2_cust ORDER BY c1_id ) AS c9_sum, rank() OVER ( PARTITION BY c2_cust ORDER BY c3_amt DESC ) AS c10_rank (partition recompute by c2_cust)
+--   Window sum(c3_amt) OVER ( PARTITION BY c2_cust ORDER BY c1_id ) AS c9_sum, rank() OVER ( PARTITION BY c2_cust ORDER BY c3_amt DESC ) AS c10_rank (partition recompute: touched partitions re-read, by c2_cust)
 --     Scan "public"."orders" AS "orders" [id, cust, amt] key(id)
 
 -- FULL
