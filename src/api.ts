@@ -154,7 +154,11 @@ export async function refreshStreamTable(client: pg.ClientBase, name: string): P
  * tables it reads (the scheduler's waves), one transaction each. Returns the
  * name (pasteable form) and action of each, in the order they ran.
  */
-export async function refreshAllStreamTables(client: pg.ClientBase): Promise<{ name: string; action: string }[]> {
+export async function refreshAllStreamTables(
+  client: pg.ClientBase,
+  /** called after each refresh: that one, its position (1-based) and how many there are */
+  onRefreshed?: (done: { name: string; action: string }, position: number, total: number) => void,
+): Promise<{ name: string; action: string }[]> {
   const { rows } = await apiCall(client, () =>
     client.query<{ pgt_id: string; name: string; upstream: string[] }>(`
       SELECT s.pgt_id::text, pgtrickle._qualified(s) AS name,
@@ -166,7 +170,11 @@ export async function refreshAllStreamTables(client: pg.ClientBase): Promise<{ n
        ORDER BY s.pgt_id`),
   );
   const done: { name: string; action: string }[] = [];
-  for (const st of topologicalWaves(rows).flat()) done.push({ name: st.name, action: await refreshStreamTable(client, st.name) });
+  const order = topologicalWaves(rows).flat();
+  for (const st of order) {
+    done.push({ name: st.name, action: await refreshStreamTable(client, st.name) });
+    onRefreshed?.(done.at(-1)!, done.length, order.length);
+  }
   return done;
 }
 
@@ -340,7 +348,14 @@ export async function followAlerts(options: FollowAlertsOptions, onAlert: (alert
   const database = client.database ?? '';
   client.on('notification', (msg) => {
     if (!msg.payload) return;
-    onAlert({ at: new Date().toISOString(), database, ...(JSON.parse(msg.payload) as Record<string, unknown>) } as Alert);
+    let payload: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(msg.payload);
+      payload = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { message: msg.payload };
+    } catch {
+      payload = { message: msg.payload }; // a hand-written NOTIFY: not JSON, kept as the message
+    }
+    onAlert({ at: new Date().toISOString(), database, ...payload } as Alert);
   });
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
   await apiCall(client, () => client.query('LISTEN pg_trickle_alert'));

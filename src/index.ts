@@ -1,5 +1,6 @@
 /** The public library surface. Everything else is internal. */
 export * from './api.ts';
+export * from './introspection.ts';
 export { loadConfig, type Config, type ConfigFlags } from './config.ts';
 export { createLogger, type Logger } from './log.ts';
 export { installCatalog, loadBundle, CATALOG_VERSION, type InstallResult } from './catalog/install.ts';

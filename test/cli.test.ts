@@ -28,7 +28,7 @@ describe('pgtrickle CLI', () => {
   let url: string[];
   beforeAll(async () => {
     db = await freshDatabase();
-    url = ['--url', db.url];
+    url = ['--url', db.userUrl]; // the CLI is a user's tool: it runs as the tests' role
     await db.query(`CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric)`);
     await db.query(`INSERT INTO orders SELECT g, g % 3, g FROM generate_series(1, 30) g`);
   });
@@ -125,7 +125,7 @@ describe('pgtrickle CLI', () => {
 
   it('alerts follows pg_trickle_alert and prints one JSON line per alert', async () => {
     await db.query(`SELECT pgtrickle.create_stream_table('alerting', 'SELECT id FROM orders', '1m', 'FULL')`);
-    const child = spawn('node', [BIN, '--url', db.url, '--format', 'json', 'alerts', '--follow'], { env: { ...process.env, PGTRICKLE_URL: '' } });
+    const child = spawn('node', [BIN, '--url', db.userUrl, '--format', 'json', 'alerts', '--follow'], { env: { ...process.env, PGTRICKLE_URL: '' } });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
     await new Promise<void>((resolve) => child.stderr.on('data', (d) => String(d).includes('listening for alerts') && resolve()));

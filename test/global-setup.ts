@@ -18,6 +18,13 @@ declare module 'vitest' {
     serverVersion: number;
     /** Prefix of every database this run creates; teardown drops only these. */
     databasePrefix: string;
+    /**
+     * PGTRICKLE_TEST_OWNER=nonsuperuser: the role (LOGIN, a member of
+     * pgtrickle_user only) the tests' own statements run as, so every stream
+     * table is owned by a non-superuser while the coordinator stays the
+     * catalog owner. null: the tests run as the admin (a superuser).
+     */
+    ownerRole: { name: string; password: string } | null;
   }
 }
 
@@ -38,6 +45,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = new pg.Client({ connectionString: withDatabase(adminUrl, templateDatabase) });
   await template.connect();
   await installCatalog(template);
+  let ownerRole: { name: string; password: string } | null = null;
+  if (process.env.PGTRICKLE_TEST_OWNER === 'nonsuperuser') {
+    ownerRole = { name: `${databasePrefix}owner`, password: 'pgtrickle-test-owner' };
+    await admin.query(`DROP ROLE IF EXISTS ${ownerRole.name}`);
+    await admin.query(`CREATE ROLE ${ownerRole.name} LOGIN PASSWORD '${ownerRole.password}' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    await admin.query(`GRANT pgtrickle_user TO ${ownerRole.name}`);
+    // The user's own schema, as a DBA would give it.
+    await template.query(`ALTER SCHEMA public OWNER TO ${ownerRole.name}`);
+  } else if (process.env.PGTRICKLE_TEST_OWNER) {
+    throw new Error(`PGTRICKLE_TEST_OWNER: expected 'nonsuperuser' or nothing, got '${process.env.PGTRICKLE_TEST_OWNER}'`);
+  }
   await template.end();
   await admin.end();
 
@@ -45,7 +63,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('templateDatabase', templateDatabase);
   project.provide('serverVersion', version);
   project.provide('databasePrefix', databasePrefix);
-  process.stdout.write(`test server: PostgreSQL ${Math.floor(version / 10000)} (${embedded ? 'embedded' : adminUrl})\n`);
+  project.provide('ownerRole', ownerRole);
+  process.stdout.write(
+    `test server: PostgreSQL ${Math.floor(version / 10000)} (${embedded ? 'embedded' : adminUrl})` +
+      `${ownerRole ? `; tests run as the non-superuser ${ownerRole.name}` : ''}\n`,
+  );
 
   return async () => {
     const cleanup = new pg.Client({ connectionString: adminUrl });
@@ -55,6 +77,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       [databasePrefix],
     );
     for (const { datname } of rows) await cleanup.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
+    if (ownerRole) await cleanup.query(`DROP ROLE IF EXISTS ${ownerRole.name}`).catch(() => {});
     await cleanup.end();
     if (embedded) await embedded.stop();
   };

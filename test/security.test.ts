@@ -33,10 +33,10 @@ describe('security: a non-superuser role', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    for (const role of [aliceRole, nobodyRole]) await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
-    await db.query(`GRANT CREATE ON SCHEMA public TO ${aliceRole}, ${nobodyRole}`);
+    for (const role of [aliceRole, nobodyRole]) await db.adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
+    await db.adminQuery(`GRANT CREATE ON SCHEMA public TO ${aliceRole}, ${nobodyRole}`);
     // docs/SECURITY.md: all a user needs.
-    await db.query(`GRANT pgtrickle_user TO ${aliceRole}`);
+    await db.adminQuery(`GRANT pgtrickle_user TO ${aliceRole}`);
     await db.query(`CREATE TABLE secret (id int PRIMARY KEY, card text)`);
     await db.query(`INSERT INTO secret VALUES (1, '4111-1111-1111-1111')`);
     await db.query(`CREATE TABLE victim (id int PRIMARY KEY)`);
@@ -111,25 +111,27 @@ describe('security: a non-superuser role', () => {
     await alice.query(`SELECT pgtrickle.create_stream_table('alice_who', 'SELECT public.whoami() AS who, count(*) AS n FROM alice_orders', '1m', 'FULL')`);
     // The coordinator compiles the DIFFERENTIAL plans (as the catalog owner).
     const compiler = new CompilerPool({ threads: 1 });
-    const admin = await db.connect();
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
     try {
       await compilePendingPlans(admin, compiler);
     } finally {
       await compiler.close();
+      await admin.end();
     }
-    await db.query(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
+    await db.adminQuery(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
     await alice.query(`INSERT INTO alice_orders VALUES (100, 100)`);
     await alice.query(`UPDATE alice_orders SET amount = amount + 1 WHERE id < 5`);
     await alice.query(`DELETE FROM alice_orders WHERE id = 7`);
     // The scheduler's path, called by the catalog owner (a superuser here).
     for (const name of ['alice_totals', 'alice_who']) {
-      const [row] = await db.query<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table($1)).pgt_id, 'SCHEDULER') AS action`, [name]);
+      const [row] = await db.adminQuery<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table($1)).pgt_id, 'SCHEDULER') AS action`, [name]);
       expect(row!.action, name).not.toBe('FAILED');
     }
     await alice.query(`SELECT pgtrickle.refresh_stream_table('alice_totals')`);
-    expect(await oracleDiff(db, 'alice_totals', 'SELECT id % 3 AS k, sum(amount) AS s, count(*) AS n FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
-    expect(await oracleDiff(db, 'alice_live', 'SELECT id % 2 AS k, sum(amount) AS s FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
-    expect(await db.query(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
+    expect(await oracleDiff({ query: db.adminQuery }, 'alice_totals', 'SELECT id % 3 AS k, sum(amount) AS s, count(*) AS n FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
+    expect(await oracleDiff({ query: db.adminQuery }, 'alice_live', 'SELECT id % 2 AS k, sum(amount) AS s FROM alice_orders GROUP BY 1')).toEqual({ extra: [], missing: [] });
+    expect(await db.adminQuery(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
     const actions = await alice.query<{ action: string }>(`SELECT action FROM pgtrickle.get_refresh_history('alice_totals') ORDER BY refresh_id DESC LIMIT 2`);
     expect(actions.rows.map((r) => r.action)).toEqual(['NO_DATA', 'DIFFERENTIAL']); // the scheduler's refresh was the differential one
     // Everything pgtrickle generated for her source belongs to the catalog owner.
@@ -137,29 +139,29 @@ describe('security: a non-superuser role', () => {
       `SELECT DISTINCT pg_get_userbyid(p.proowner) AS owner FROM pg_proc p
         WHERE p.pronamespace = 'pgtrickle_changes'::regnamespace AND p.proname LIKE '%' || 'alice_orders'::regclass::oid`,
     );
-    expect(owners).toEqual([{ owner: (await db.query<{ u: string }>('SELECT current_user AS u'))[0]!.u }]);
+    expect(owners).toEqual([{ owner: (await db.adminQuery<{ u: string }>('SELECT current_user AS u'))[0]!.u }]);
   });
 
   it('her code cannot switch role during a refresh the coordinator runs', async () => {
     await alice.query(`CREATE FUNCTION escalate() RETURNS text LANGUAGE plpgsql VOLATILE AS $$
       BEGIN RESET ROLE; RETURN (SELECT card FROM public.secret LIMIT 1); END $$`);
     await alice.query(`SELECT pgtrickle.create_stream_table('alice_escalate', 'SELECT public.escalate() AS x FROM alice_orders LIMIT 1', '1m', 'FULL', initialize => false)`);
-    const [row] = await db.query<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_escalate')).pgt_id, 'SCHEDULER') AS action`);
+    const [row] = await db.adminQuery<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_escalate')).pgt_id, 'SCHEDULER') AS action`);
     expect(row!.action).toBe('FAILED');
-    const [err] = await db.query<{ e: string }>(`SELECT last_error_message AS e FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alice_escalate'`);
+    const [err] = await db.adminQuery<{ e: string }>(`SELECT last_error_message AS e FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alice_escalate'`);
     expect(err!.e).toMatch(/cannot set parameter "role" within security-definer function/);
-    expect(await db.query(`SELECT * FROM alice_escalate`)).toEqual([]);
+    expect(await db.adminQuery(`SELECT * FROM alice_escalate`)).toEqual([]);
   });
 
   it('her runner made SECURITY INVOKER refuses to run as the coordinator', async () => {
     const [{ oid }] = (await alice.query<{ oid: string }>(`SELECT oid::text FROM pg_roles WHERE rolname = current_user`)).rows as [{ oid: string }];
     await alice.query(`INSERT INTO alice_orders VALUES (200, 200)`);
     await alice.query(`ALTER FUNCTION pgtrickle_changes.pgt_run_as_${oid}(text, boolean) SECURITY INVOKER`);
-    const [row] = await db.query<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_who')).pgt_id, 'SCHEDULER') AS action`);
+    const [row] = await db.adminQuery<{ action: string }>(`SELECT pgtrickle._refresh((pgtrickle._find_stream_table('alice_who')).pgt_id, 'SCHEDULER') AS action`);
     expect(row!.action).toBe('FAILED');
-    expect(await db.query(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
-    await db.query(`ALTER FUNCTION pgtrickle_changes.pgt_run_as_${oid}(text, boolean) SECURITY DEFINER`);
-    await db.query(`SELECT pgtrickle.resume_stream_table('alice_who')`);
+    expect(await db.adminQuery(`SELECT who FROM alice_who`)).toEqual([{ who: aliceRole }]);
+    await db.adminQuery(`ALTER FUNCTION pgtrickle_changes.pgt_run_as_${oid}(text, boolean) SECURITY DEFINER`);
+    await db.adminQuery(`SELECT pgtrickle.resume_stream_table('alice_who')`);
   });
 
   it('internals are closed: catalog rows, change buffers, capture and IMMEDIATE trigger functions, generated helpers', async () => {

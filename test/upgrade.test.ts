@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogMismatch, installCatalog, loadBundle } from '../src/catalog/install.ts';
+import { CATALOG_VERSION, catalogMismatch, installCatalog, loadBundle } from '../src/catalog/install.ts';
 import { compilePendingPlans } from '../src/compile/plans.ts';
 import { CompilerPool } from '../src/compile/pool.ts';
 import { loadConfig } from '../src/config.ts';
@@ -30,33 +30,33 @@ const STREAM_TABLES: [string, string][] = [
 ];
 
 async function createSchema(db: TestDatabase): Promise<void> {
-  await db.query(`CREATE TABLE customers (id int PRIMARY KEY, name text)`);
-  await db.query(`CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric)`);
-  await db.query(`INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 10) g`);
-  await db.query(`INSERT INTO orders SELECT g, g % 10 + 1, g FROM generate_series(1, 200) g`);
-  await db.query(`SELECT pgtrickle.create_stream_table('order_totals', $1, '1m', 'DIFFERENTIAL')`, [TOTALS]);
-  await db.query(`SELECT pgtrickle.create_stream_table('order_names', $1, '1m', 'DIFFERENTIAL')`, [JOINED]);
-  await db.query(`SELECT pgtrickle.create_stream_table('order_full', $1, '1m', 'FULL')`, [TOTALS]);
-  await db.query(`SELECT pgtrickle.create_stream_table('order_live', $1, 'calculated', 'IMMEDIATE')`, [TOTALS]);
-  await db.query(`SELECT pgtrickle.create_stream_table('big_customers', $1, 'calculated', 'DIFFERENTIAL')`, [BIG]);
+  await db.adminQuery(`CREATE TABLE customers (id int PRIMARY KEY, name text)`);
+  await db.adminQuery(`CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric)`);
+  await db.adminQuery(`INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 10) g`);
+  await db.adminQuery(`INSERT INTO orders SELECT g, g % 10 + 1, g FROM generate_series(1, 200) g`);
+  await db.adminQuery(`SELECT pgtrickle.create_stream_table('order_totals', $1, '1m', 'DIFFERENTIAL')`, [TOTALS]);
+  await db.adminQuery(`SELECT pgtrickle.create_stream_table('order_names', $1, '1m', 'DIFFERENTIAL')`, [JOINED]);
+  await db.adminQuery(`SELECT pgtrickle.create_stream_table('order_full', $1, '1m', 'FULL')`, [TOTALS]);
+  await db.adminQuery(`SELECT pgtrickle.create_stream_table('order_live', $1, 'calculated', 'IMMEDIATE')`, [TOTALS]);
+  await db.adminQuery(`SELECT pgtrickle.create_stream_table('big_customers', $1, 'calculated', 'DIFFERENTIAL')`, [BIG]);
 }
 
 async function changeData(db: TestDatabase, round: number): Promise<void> {
-  await db.query(`INSERT INTO orders SELECT g, g % 7 + 1, g * $1 FROM generate_series(1000 * $1, 1000 * $1 + 20) g`, [round]);
-  await db.query(`UPDATE orders SET amount = amount + $1 WHERE id % 9 = $1 % 9`, [round]);
-  await db.query(`DELETE FROM orders WHERE id % 13 = $1 % 13`, [round]);
-  await db.query(`UPDATE customers SET name = name || $1::text WHERE id = $1 % 10 + 1`, [round]);
+  await db.adminQuery(`INSERT INTO orders SELECT g, g % 7 + 1, g * $1 FROM generate_series(1000 * $1, 1000 * $1 + 20) g`, [round]);
+  await db.adminQuery(`UPDATE orders SET amount = amount + $1 WHERE id % 9 = $1 % 9`, [round]);
+  await db.adminQuery(`DELETE FROM orders WHERE id % 13 = $1 % 13`, [round]);
+  await db.adminQuery(`UPDATE customers SET name = name || $1::text WHERE id = $1 % 10 + 1`, [round]);
 }
 
 async function refreshAll(db: TestDatabase): Promise<void> {
   for (const [name] of STREAM_TABLES) {
-    if (name !== 'order_live') await db.query('SELECT pgtrickle.refresh_stream_table($1)', [name]);
+    if (name !== 'order_live') await db.adminQuery('SELECT pgtrickle.refresh_stream_table($1)', [name]);
   }
 }
 
 async function expectAllEqual(db: TestDatabase): Promise<void> {
   for (const [name, query] of STREAM_TABLES) {
-    expect(await oracleDiff(db, name, query), name).toEqual({ extra: [], missing: [] });
+    expect(await oracleDiff({ query: db.adminQuery }, name, query), name).toEqual({ extra: [], missing: [] });
   }
 }
 
@@ -78,7 +78,7 @@ describe('upgrade from pgtrickle 0.1.0', () => {
 
   it('keeps every stream table equal to its query, and equals a fresh install that went through the same steps', async () => {
     // The previous release: its catalog, its tables, its compiled plans, some changes.
-    const old = await upgraded.connect();
+    const old = await upgraded.connectAdmin();
     await installRelease010(old);
     await old.query(PLAN_INSTALL_OF_010);
     await createSchema(upgraded);
@@ -86,10 +86,10 @@ describe('upgrade from pgtrickle 0.1.0', () => {
     await changeData(upgraded, 1);
     await refreshAll(upgraded);
     await expectAllEqual(upgraded);
-    expect((await upgraded.query(`SELECT compiler_version FROM pgtrickle.pgt_coord_plans WHERE plan_kind = 'COMPILED'`)).length).toBe(4);
+    expect((await upgraded.adminQuery(`SELECT compiler_version FROM pgtrickle.pgt_coord_plans WHERE plan_kind = 'COMPILED'`)).length).toBe(4);
 
     // The same steps on a fresh install of this release.
-    const current = await fresh.connect();
+    const current = await fresh.connectAdmin();
     await installCatalog(current);
     await createSchema(fresh);
     await compilePendingPlans(current, compiler);
@@ -98,8 +98,11 @@ describe('upgrade from pgtrickle 0.1.0', () => {
 
     // Upgrade; the coordinator recompiles 0.1.0's plans (their stamp differs).
     const result = await installCatalog(old);
-    expect(result).toMatchObject({ status: 'upgraded', from: 1, to: 3, applied: ['0002_catalog_state.sql', '0003_privileges.sql'], previousProductVersion: null });
-    const [versions] = await upgraded.query('SELECT pgtrickle.version() AS v, pgtrickle.product_version() AS p');
+    const since010 = loadBundle().migrations.filter((m) => m.version > 1);
+    expect(result).toMatchObject({
+      status: 'upgraded', from: 1, to: CATALOG_VERSION, applied: since010.map((m) => m.name), previousProductVersion: null,
+    });
+    const [versions] = await upgraded.adminQuery('SELECT pgtrickle.version() AS v, pgtrickle.product_version() AS p');
     expect(versions).toEqual({ v: '0.14.0', p: PRODUCT_VERSION });
     await compilePendingPlans(old, compiler);
     expect(await installCatalog(current)).toMatchObject({ status: 'current' });
@@ -112,7 +115,7 @@ describe('upgrade from pgtrickle 0.1.0', () => {
         await expectAllEqual(db);
       }
     }
-    const history = await upgraded.query<{ action: string }>(
+    const history = await upgraded.adminQuery<{ action: string }>(
       `SELECT DISTINCT h.action FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
         WHERE s.pgt_name = 'order_totals' AND h.start_time > (SELECT installed_at FROM pgtrickle.pgt_coord_catalog)`,
     );
@@ -142,37 +145,37 @@ describe('refusals', () => {
   it('refuses to run when a released migration was changed after it was applied', async () => {
     const dir = sqlCopy();
     appendFileSync(path.join(dir, 'migrations/0001_catalog.sql'), '\nCREATE INDEX ON pgtrickle.pgt_refresh_history (status);\n');
-    const client = await db.connect();
+    const client = await db.connectAdmin();
     await expect(installCatalog(client, loadBundle(dir))).rejects.toThrow(/migration 0001_catalog\.sql was changed after it was applied/);
     // the unchanged bundle still installs (and nothing was recorded from the refused one)
     await expect(installCatalog(client)).resolves.toMatchObject({ productVersion: PRODUCT_VERSION });
   });
 
   it('an older coordinator refuses a catalog installed by a newer release, and changes nothing', async () => {
-    const client = await db.connect();
+    const client = await db.connectAdmin();
     const newer = loadBundle(undefined, '99.0.0');
     expect(await installCatalog(client, newer)).toMatchObject({ status: 'upgraded', previousProductVersion: PRODUCT_VERSION });
     await expect(installCatalog(client)).rejects.toThrow(`installed by pgtrickle 99.0.0, newer than this pgtrickle ${PRODUCT_VERSION}`);
     expect(await catalogMismatch(client)).toMatch(/newer than this pgtrickle/);
-    const [row] = await db.query('SELECT product_version FROM pgtrickle.pgt_coord_catalog');
+    const [row] = await db.adminQuery('SELECT product_version FROM pgtrickle.pgt_coord_catalog');
     expect(row).toEqual({ product_version: '99.0.0' });
-    await db.query(`UPDATE pgtrickle.pgt_coord_catalog SET product_version = $1`, [PRODUCT_VERSION]);
+    await db.adminQuery(`UPDATE pgtrickle.pgt_coord_catalog SET product_version = $1`, [PRODUCT_VERSION]);
   });
 
   it('refuses a catalog with migrations this release does not know', async () => {
-    const client = await db.connect();
-    await db.query(`INSERT INTO pgtrickle.pgt_coord_schema_version (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')`);
+    const client = await db.connectAdmin();
+    await db.adminQuery(`INSERT INTO pgtrickle.pgt_coord_schema_version (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')`);
     await expect(installCatalog(client)).rejects.toThrow(/migration 9999_future\.sql\), newer than this pgtrickle/);
-    await db.query('DELETE FROM pgtrickle.pgt_coord_schema_version WHERE version = 9999');
+    await db.adminQuery('DELETE FROM pgtrickle.pgt_coord_schema_version WHERE version = 9999');
   });
 
   it('re-applies the code when the bundle differs, without a new migration', async () => {
     const dir = sqlCopy();
     const file = path.join(dir, 'code/01_basics.sql');
     writeFileSync(file, readFileSync(file, 'utf8').replace("SELECT '0.14.0'", "SELECT '0.14.0'::text"));
-    const client = await db.connect();
+    const client = await db.connectAdmin();
     expect(await installCatalog(client, loadBundle(dir))).toMatchObject({ status: 'upgraded', applied: [] });
-    const [fn] = await db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'version' AND pronamespace = 'pgtrickle'::regnamespace`);
+    const [fn] = await db.adminQuery<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'version' AND pronamespace = 'pgtrickle'::regnamespace`);
     expect(fn!.src).toContain("'0.14.0'::text");
     expect(await installCatalog(client)).toMatchObject({ status: 'upgraded' });
     expect(await installCatalog(client)).toMatchObject({ status: 'current' });
@@ -184,9 +187,9 @@ describe('refusals', () => {
       path.join(dir, 'code/99_broken.sql'),
       "CREATE OR REPLACE FUNCTION pgtrickle.version() RETURNS text LANGUAGE sql AS $$ SELECT 'broken' $$;\nSELECT 1 / 0;",
     );
-    const client = await db.connect();
+    const client = await db.connectAdmin();
     await expect(installCatalog(client, loadBundle(dir))).rejects.toThrow(/failed at code module 99_broken\.sql: division by zero/);
-    const [row] = await db.query('SELECT pgtrickle.version() AS v');
+    const [row] = await db.adminQuery('SELECT pgtrickle.version() AS v');
     expect(row).toEqual({ v: '0.14.0' });
     expect(await installCatalog(client)).toMatchObject({ status: 'current' });
   });
@@ -199,7 +202,7 @@ describe('two coordinators of different releases on one database', () => {
     try {
       const [session] = coordinator.sessions;
       expect(session!.state).toBe('running');
-      const client = await db.connect();
+      const client = await db.connectAdmin();
       await installCatalog(client, loadBundle(undefined, '99.0.0'));
       await waitFor('the older coordinator to stop its session', async () => session!.state === 'stopped');
     } finally {

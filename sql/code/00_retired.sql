@@ -10,3 +10,6 @@ DROP FUNCTION IF EXISTS pgtrickle._setting(text, text);
 
 -- 0.2.0: the single-statement lexer, replaced by the server's parser (_check_single_select).
 DROP FUNCTION IF EXISTS pgtrickle._single_statement(text);
+
+-- 0.2.0 development builds (never released): the runner helper before its rewrite flag.
+DROP FUNCTION IF EXISTS pgtrickle._ensure_runner(oid);

@@ -5,7 +5,7 @@
 -- every tracked source on each install and upgrade.
 
 -- Storage tables refuse direct writes; the refresh executor sets
--- pg_trickle.internal_refresh for its own statements only (function SET clause).
+-- pg_trickle.internal_refresh for its own statements only (the owner's runner).
 -- Statement-level, so a refresh of a million rows pays for it once.
 CREATE OR REPLACE FUNCTION pgtrickle._guard_stream_table_dml() RETURNS trigger
 LANGUAGE plpgsql AS $$

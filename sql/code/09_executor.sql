@@ -131,13 +131,17 @@ END $$;
 -- on demand by the catalog owner, EXECUTE for nobody else. Its owner cannot
 -- change its body (no CREATE on pgtrickle_changes) but could make it SECURITY
 -- INVOKER, so the body checks that it runs as its owner.
-CREATE OR REPLACE FUNCTION pgtrickle._ensure_runner(owner oid) RETURNS text
+-- rewrite: the regenerate step replaces existing runners with this release's.
+CREATE OR REPLACE FUNCTION pgtrickle._ensure_runner(owner oid, rewrite boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 DECLARE
     runner text := format('pgtrickle_changes.%I', 'pgt_run_as_' || owner);
 BEGIN
     IF to_regprocedure(runner || '(text, boolean)') IS NOT NULL THEN
-        RETURN runner;
+        IF NOT rewrite THEN
+            RETURN runner;
+        END IF;
+        EXECUTE format('DROP FUNCTION %s(text, boolean)', runner);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_class c ON c.oid = s.pgt_relid WHERE c.relowner = owner) THEN
         RAISE EXCEPTION 'internal error: role % owns no stream table', owner USING ERRCODE = 'XX000';
@@ -149,11 +153,17 @@ BEGIN
     IF pg_catalog.to_regrole(current_user)::oid OPERATOR(pg_catalog.<>) %s::oid THEN
         RAISE EXCEPTION 'pgtrickle runner %s must run as its owner (SECURITY DEFINER)' USING ERRCODE = '42501';
     END IF;
+    -- Lifts the storage tables' DML guard for this statement only (set and
+    -- restored here, not by a function SET clause: a non-superuser catalog
+    -- owner may not put a placeholder setting in one; an error rolls the
+    -- setting back with the statement).
+    PERFORM pg_catalog.set_config('pg_trickle.internal_refresh', 'true', true);
     IF with_counts THEN
         EXECUTE statement INTO rows_inserted, rows_deleted, frontiers_advanced;
     ELSE
         EXECUTE statement;
     END IF;
+    PERFORM pg_catalog.set_config('pg_trickle.internal_refresh', 'false', true);
 END $r$ $f$, runner, owner, owner);
     EXECUTE format('REVOKE ALL ON FUNCTION %s(text, boolean) FROM PUBLIC', runner);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s(text, boolean) TO %I', runner, current_user);
@@ -212,7 +222,6 @@ SET extra_float_digits = 1
 -- Change buffers are never analysed, so a tiny delta can be estimated at
 -- millions of rows and JIT-compiled for a second or two (oracle: 2.1 s → 7 ms).
 SET jit = off
-SET pg_trickle.internal_refresh = 'true'
 AS $$
 DECLARE
     st        pgtrickle.pgt_stream_tables;

@@ -6,20 +6,27 @@
 -- before pgt_ivm_*) and count as visible to its own refresh, so the writer
 -- reads its own write; a rollback takes the refresh with it.
 
+-- The IMMEDIATE trigger functions are SECURITY DEFINER, so they run only from
+-- the triggers _sync_ivm_triggers installed: named for the stream table, on
+-- one of its sources.
+CREATE OR REPLACE FUNCTION pgtrickle._check_ivm_trigger(trigger_name name, fired_on oid, stream_table text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF trigger_name NOT IN ('pgt_ivm_before_' || stream_table, 'pgt_ivm_after_' || stream_table,
+                            'pgt_ivm_before_trunc_' || stream_table, 'pgt_ivm_after_trunc_' || stream_table)
+       OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                       WHERE d.pgt_id OPERATOR(pg_catalog.=) stream_table::bigint AND d.source_relid OPERATOR(pg_catalog.=) fired_on) THEN
+        RAISE EXCEPTION 'pgtrickle IMMEDIATE trigger function fired by a trigger pgtrickle did not install' USING ERRCODE = '42501';
+    END IF;
+END $$;
+
 -- BEFORE each writing statement: queue behind other writers of this stream
 -- table now, before touching rows, so two writers cannot deadlock on row locks
 -- while each waits for the other's refresh.
 CREATE OR REPLACE FUNCTION pgtrickle._ivm_lock() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
-    -- SECURITY DEFINER, so only from the triggers _sync_ivm_triggers installed:
-    -- named for this stream table, on one of its sources.
-    IF TG_NAME NOT IN ('pgt_ivm_before_' || TG_ARGV[0], 'pgt_ivm_after_' || TG_ARGV[0],
-                       'pgt_ivm_before_trunc_' || TG_ARGV[0], 'pgt_ivm_after_trunc_' || TG_ARGV[0])
-       OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
-                       WHERE d.pgt_id OPERATOR(pg_catalog.=) TG_ARGV[0]::bigint AND d.source_relid OPERATOR(pg_catalog.=) TG_RELID) THEN
-        RAISE EXCEPTION 'pgtrickle IMMEDIATE trigger function fired by a trigger pgtrickle did not install' USING ERRCODE = '42501';
-    END IF;
+    PERFORM pgtrickle._check_ivm_trigger(TG_NAME, TG_RELID, TG_ARGV[0]);
     PERFORM pg_advisory_xact_lock(pgtrickle._refresh_lock_key(), TG_ARGV[0]::int);
     RETURN NULL;
 END $$;
@@ -32,14 +39,7 @@ END $$;
 CREATE OR REPLACE FUNCTION pgtrickle._ivm_refresh() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgtrickle AS $$
 BEGIN
-    -- SECURITY DEFINER, so only from the triggers _sync_ivm_triggers installed:
-    -- named for this stream table, on one of its sources.
-    IF TG_NAME NOT IN ('pgt_ivm_before_' || TG_ARGV[0], 'pgt_ivm_after_' || TG_ARGV[0],
-                       'pgt_ivm_before_trunc_' || TG_ARGV[0], 'pgt_ivm_after_trunc_' || TG_ARGV[0])
-       OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
-                       WHERE d.pgt_id OPERATOR(pg_catalog.=) TG_ARGV[0]::bigint AND d.source_relid OPERATOR(pg_catalog.=) TG_RELID) THEN
-        RAISE EXCEPTION 'pgtrickle IMMEDIATE trigger function fired by a trigger pgtrickle did not install' USING ERRCODE = '42501';
-    END IF;
+    PERFORM pgtrickle._check_ivm_trigger(TG_NAME, TG_RELID, TG_ARGV[0]);
     IF current_query() ~* '^\s*(with\s.*\s)?merge\s' THEN
         RAISE EXCEPTION 'MERGE into % is not supported while an IMMEDIATE stream table reads it', format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
             USING ERRCODE = '0A000',

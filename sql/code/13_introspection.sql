@@ -115,5 +115,24 @@ BEGIN
         ('delta_query', plan.differential_sql),
         ('full_query', plan.full_sql),
         ('dvm_error', plan.compile_error),
-        ('frontier', st.frontier::text);
+        ('frontier', st.frontier::text),
+        -- pg_trickle's rows (spec §5.1) that the rows above do not already give
+        ('output_columns', (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
+                             WHERE a.attrelid = st.pgt_relid AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT LIKE '\_\_pgt\_%')),
+        ('source_oids', (SELECT string_agg(d.source_relid::text, ', ' ORDER BY d.source_relid) FROM pgtrickle.pgt_dependencies d
+                          WHERE d.pgt_id = st.pgt_id)),
+        ('amplification_stats', (SELECT jsonb_build_object('samples', count(*), 'min', min(r), 'max', max(r), 'avg', round(avg(r)::numeric, 3),
+                                                           'latest', (array_agg(r ORDER BY id DESC))[1],
+                                                           'threshold', COALESCE(st.auto_threshold::text, pgtrickle._setting('differential_max_change_ratio')))::text
+                                   FROM (SELECT h.refresh_id AS id, (h.rows_inserted + h.rows_deleted)::float8 / h.delta_row_count AS r
+                                           FROM pgtrickle.pgt_refresh_history h
+                                          WHERE h.pgt_id = st.pgt_id AND h.action = 'DIFFERENTIAL' AND h.delta_row_count > 0
+                                          ORDER BY h.refresh_id DESC LIMIT 20) x HAVING count(*) > 0));
+EXCEPTION WHEN OTHERS THEN
+    -- pg_trickle returns a failure as one row instead of raising; an unknown
+    -- name still raises (42704), so callers can tell the two apart
+    IF SQLSTATE = '42704' THEN
+        RAISE;
+    END IF;
+    RETURN QUERY VALUES ('error'::text, SQLERRM);
 END $$;

@@ -24,6 +24,11 @@ BEGIN
         PERFORM pgtrickle._sync_buffer_grants(relid);
     END LOOP;
 
+    -- The owners' runners, rewritten with this release's body.
+    FOR relid IN SELECT DISTINCT c.relowner FROM pgtrickle.pgt_stream_tables s JOIN pg_class c ON c.oid = s.pgt_relid LOOP
+        PERFORM pgtrickle._ensure_runner(relid, true);
+    END LOOP;
+
     FOR st IN SELECT * FROM pgtrickle.pgt_stream_tables s
                WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = s.pgt_relid) ORDER BY s.pgt_id LOOP
         PERFORM pgtrickle._create_storage_guards(st.pgt_relid::regclass);

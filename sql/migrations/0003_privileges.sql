@@ -8,7 +8,7 @@
 -- refresh history, whose error messages may quote row values, is readable only
 -- by the owner. The coordinator's role owns the catalog (and superusers
 -- bypass row-level security), so none of this costs the scheduler anything.
--- Function privileges are set by sql/code/17_privileges.sql on every install.
+-- Function privileges are set by sql/code/99_privileges.sql on every install.
 
 DO $$
 BEGIN
@@ -41,37 +41,21 @@ CREATE POLICY pgt_owner_writes ON pgtrickle.pgt_stream_tables FOR ALL
     USING (pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = pgt_relid), 'MEMBER'))
     WITH CHECK (pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = pgt_relid), 'MEMBER'));
 
-ALTER TABLE pgtrickle.pgt_dependencies ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pgt_read ON pgtrickle.pgt_dependencies FOR SELECT USING (true);
-CREATE POLICY pgt_owner_writes ON pgtrickle.pgt_dependencies FOR ALL
-    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                    WHERE s.pgt_id = pgt_dependencies.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                         WHERE s.pgt_id = pgt_dependencies.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')));
-
-ALTER TABLE pgtrickle.pgt_coord_frontiers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pgt_read ON pgtrickle.pgt_coord_frontiers FOR SELECT USING (true);
-CREATE POLICY pgt_owner_writes ON pgtrickle.pgt_coord_frontiers FOR ALL
-    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                    WHERE s.pgt_id = pgt_coord_frontiers.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                         WHERE s.pgt_id = pgt_coord_frontiers.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')));
-
-ALTER TABLE pgtrickle.pgt_coord_plans ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pgt_read ON pgtrickle.pgt_coord_plans FOR SELECT USING (true);
-CREATE POLICY pgt_owner_writes ON pgtrickle.pgt_coord_plans FOR ALL
-    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                    WHERE s.pgt_id = pgt_coord_plans.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                         WHERE s.pgt_id = pgt_coord_plans.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')));
-
-ALTER TABLE pgtrickle.pgt_coord_refresh_stats ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pgt_read ON pgtrickle.pgt_coord_refresh_stats FOR SELECT USING (true);
-CREATE POLICY pgt_owner_writes ON pgtrickle.pgt_coord_refresh_stats FOR ALL
-    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                    WHERE s.pgt_id = pgt_coord_refresh_stats.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
-                         WHERE s.pgt_id = pgt_coord_refresh_stats.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')));
+-- The tables keyed by pgt_id: open to read, written only for stream tables one owns.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['pgt_dependencies', 'pgt_coord_frontiers', 'pgt_coord_plans', 'pgt_coord_refresh_stats'] LOOP
+        EXECUTE format('ALTER TABLE pgtrickle.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY pgt_read ON pgtrickle.%I FOR SELECT USING (true)', t);
+        EXECUTE format($p$CREATE POLICY pgt_owner_writes ON pgtrickle.%1$I FOR ALL
+            USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
+                            WHERE s.pgt_id = %1$I.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))
+            WITH CHECK (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid
+                                 WHERE s.pgt_id = %1$I.pgt_id AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')))$p$, t);
+    END LOOP;
+END $$;
 
 -- History: error messages may quote row values, so only the owner reads them.
 ALTER TABLE pgtrickle.pgt_refresh_history ENABLE ROW LEVEL SECURITY;

@@ -6,61 +6,31 @@
  * library derives from the SQLSTATE, never by message text.
  */
 import { Command, CommanderError, Option } from 'commander';
-import type pg from 'pg';
 import * as api from '../index.ts';
 import {
-  CatalogMissingError,
   CompilerPool,
-  createLogger,
   describeError,
   loadConfig,
   NotFoundError,
   PG_TRICKLE_VERSION,
   PRODUCT_VERSION,
   startCoordinator,
-  UnsupportedRefreshModeError,
   type Alert,
   type ConfigFlags,
 } from '../index.ts';
-import { resolveConnectionString, type ConnectionFlags } from './connection.ts';
+import { completionScript, SHELLS, type Shell } from './completions.ts';
+import { resolveConnectionString } from './connection.ts';
 import { runDemo } from './demo.ts';
-import { renderJson, renderTable, type Format } from './format.ts';
+import { FORMATS, render, renderJson, type ColumnSpec, type Format } from './format.ts';
+import { createCliLogger, LOG_FORMATS, type LogFormat } from './log-format.ts';
+import { registerObserveCommands } from './observe.ts';
+import { CliError, globals, out, progress, withClient } from './run.ts';
+import { registerWatchCommand } from './watch.ts';
 
-type GlobalOptions = ConnectionFlags & { format: Format };
-
-const out = (line: string): void => {
-  process.stdout.write(line + '\n');
-};
-
-/** A failure the CLI reports as is, with its exit code (2 = not found). */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
-
-async function withClient<T>(opts: GlobalOptions, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await api.openConnection(resolveConnectionString(opts), 'pgtrickle cli');
-  try {
-    return await fn(client);
-  } catch (raw) {
-    if (raw instanceof NotFoundError) throw new CliError(`not found: ${describeError(raw)}`, 2, { cause: raw });
-    if (raw instanceof UnsupportedRefreshModeError) throw raw;
-    if (raw instanceof CatalogMissingError) throw new CliError(`query failed: ${raw.message}`, 1, { cause: raw });
-    throw new CliError(`query failed: ${describeError(raw)}`, 1, { cause: raw });
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function print<T>(format: Format, rows: T[], columns: { label: string; value: (row: T) => unknown }[]): void {
-  out(format === 'json' ? renderJson(rows) : renderTable(rows, columns));
-}
+/** The subcommands that take `--format table|json|csv` (spec §3, plus ours). */
+const FORMAT_COMMANDS = new Set([
+  'list', 'status', 'diag', 'cdc', 'graph', 'config', 'health', 'workers', 'fuse', 'watermarks', 'explain', 'nodes', 'history', 'alerts',
+]);
 
 export function buildProgram(): Command {
   const program = new Command('pgtrickle')
@@ -72,11 +42,10 @@ export function buildProgram(): Command {
     .option('--dbname <name>', 'database name (or env PGDATABASE)')
     .option('--user <user>', 'user name (or env PGUSER)')
     .option('--password <password>', 'password (or env PGPASSWORD)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format (default: table)').choices(FORMATS))
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
-
-  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 
   program
     .command('start')
@@ -91,9 +60,11 @@ export function buildProgram(): Command {
     .option('--discover <url...>', 'also manage every database with the pgtrickle catalog on this server (admin URL)')
     .option('--node-id <id>', 'this node\'s name in the cluster (or env PGTRICKLE_NODE_ID; default host-pid)')
     .option('--lease-ttl-ms <ms>', 'a database whose owner stops renewing is taken over within this', (v) => Number(v))
-    .action(async (opts: ConfigFlags & { embeddedPort?: number }) => {
-      const config = loadConfig({ ...opts, port: opts.embeddedPort });
-      const log = createLogger(config.logLevel);
+    .addOption(new Option('--log-format <format>', 'log lines: pretty on a terminal, JSON otherwise (auto), or always one (or env PGTRICKLE_LOG_FORMAT)').choices(LOG_FORMATS))
+    .action(async (opts: ConfigFlags & { embeddedPort?: number; logFormat?: LogFormat }) => {
+      const { logFormat, embeddedPort, ...flags } = opts;
+      const config = loadConfig({ ...flags, port: embeddedPort });
+      const log = createCliLogger(config.logLevel, logFormat ?? (process.env.PGTRICKLE_LOG_FORMAT as LogFormat | undefined));
       const coordinator = await startCoordinator(config, log);
       for (const url of coordinator.databaseUrls) out(`pgtrickle: managing ${url.replace(/:[^:@/]*@/, ':***@')}`);
       if (coordinator.operationsPort !== null) out(`pgtrickle: /metrics and /healthz on port ${coordinator.operationsPort}`);
@@ -121,7 +92,7 @@ export function buildProgram(): Command {
       const g = globals(program);
       const database = opts.database ?? (g.url ?? process.env.PGTRICKLE_URL ? [resolveConnectionString(g)] : undefined);
       const config = loadConfig({ ...opts, database, logLevel: process.env.PGTRICKLE_LOG_LEVEL ?? 'warn' });
-      await runDemo(config, createLogger(config.logLevel), out);
+      await runDemo(config, createCliLogger(config.logLevel), out);
     });
 
   program
@@ -134,7 +105,7 @@ export function buildProgram(): Command {
       // Compile here, in a worker thread, so an unsupported query is reported now (DESIGN D2).
       const compiler = new CompilerPool();
       try {
-        const result = await withClient(globals(cmd), (c) =>
+        const result = await withClient(cmd, (c) =>
           api.createStreamTable(c, { name, query, schedule: opts.schedule, refreshMode: opts.mode, initialize: opts.initialize }, compiler),
         );
         if (result.notice) process.stderr.write(`notice: ${result.notice}\n`);
@@ -157,7 +128,7 @@ export function buildProgram(): Command {
       if (Object.values(options).every((v) => v === undefined)) {
         throw new Error('specify at least one option to alter (--mode, --schedule, --tier, --status, --query)');
       }
-      await withClient(globals(cmd), (c) => api.alterStreamTable(c, name, options));
+      await withClient(cmd, (c) => api.alterStreamTable(c, name, options));
       out(`Altered stream table '${name}'.`);
     });
 
@@ -165,7 +136,7 @@ export function buildProgram(): Command {
     .command('drop <name>')
     .description('drop a stream table (and the stream tables that read it)')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      await withClient(globals(cmd), (c) => api.dropStreamTable(c, name));
+      await withClient(cmd, (c) => api.dropStreamTable(c, name));
       out(`Dropped stream table '${name}'.`);
     });
 
@@ -175,13 +146,13 @@ export function buildProgram(): Command {
     .option('--all', 'refresh every active stream table, upstream first')
     .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
       if (!name && !opts.all) throw new Error('specify a stream table name or --all');
-      await withClient(globals(cmd), async (c) => {
+      await withClient(cmd, async (c) => {
         if (name) {
           const action = await api.refreshStreamTable(c, name);
           out(`Refreshed '${name}' (${action}).`);
           return;
         }
-        await api.refreshAllStreamTables(c);
+        await api.refreshAllStreamTables(c, (done, position, total) => progress(`[${position}/${total}] ${done.name}: ${done.action}`));
         out('All stream tables refreshed.');
       });
     });
@@ -190,9 +161,8 @@ export function buildProgram(): Command {
     .command('list')
     .description('list stream tables')
     .action(async (_opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      const rows = await withClient(g, (c) => api.listStreamTables(c));
-      print(g.format, rows, [
+      const rows = await withClient(cmd, (c) => api.listStreamTables(c));
+      print(globals(cmd).format, rows, [
         { label: 'Name', value: (r) => r.name },
         { label: 'Schema', value: (r) => r.schema },
         { label: 'Status', value: (r) => r.status },
@@ -209,8 +179,9 @@ export function buildProgram(): Command {
     .description('show one stream table')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const s = await withClient(g, (c) => api.streamTableStatus(c, name));
-      if (g.format === 'json') {
+      const s = await withClient(cmd, (c) => api.streamTableStatus(c, name));
+      // status is one object: JSON for json and csv alike (spec §3)
+      if (g.format !== 'table') {
         out(renderJson(s));
         return;
       }
@@ -235,12 +206,58 @@ export function buildProgram(): Command {
 
   program
     .command('explain <name>')
-    .description('show the operator tree, the refresh strategy and the delta SQL of a stream table')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
+    .description('the plan of the delta statement (explain_delta); --operators: the operator tree, strategy and delta SQL (explain_st)')
+    .option('--analyze', 'EXPLAIN (ANALYZE, BUFFERS) of the delta statement, in a transaction that is rolled back')
+    .option('--operators', 'the stored plan: operator tree, refresh strategy and delta SQL (explain_st)')
+    .option('--sql', 'only the delta SQL')
+    .option('--dedup', 'dedup statistics of differential refreshes (dedup_stats)')
+    .action(async (name: string, opts: { analyze?: boolean; operators?: boolean; sql?: boolean; dedup?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withClient(g, (c) => api.explainStreamTable(c, name));
+      const lines = (rows: string[]) => out(g.format === 'json' ? renderJson(rows) : rows.join('\n'));
+      if (opts.dedup) {
+        const rows = await withClient(cmd, (c) => api.dedupStats(c));
+        out(render(g.format, rows, [
+          { label: 'Total Diff Refreshes', value: (r) => r.total_diff_refreshes },
+          { label: 'Dedup Needed', value: (r) => r.dedup_needed },
+          { label: 'Dedup Ratio %', value: (r) => r.dedup_ratio_pct.toFixed(1) },
+        ]));
+        return;
+      }
+      if (opts.analyze) {
+        const plan = await withClient(cmd, (c) => api.explainDeltaAnalyze(c, name));
+        if (!plan) throw new CliError(`not found: stream table '${name}' not found or has no delta SQL`, 2);
+        lines(plan);
+        return;
+      }
+      if (!opts.operators && !opts.sql) {
+        const plan = await withClient(cmd, async (c) => {
+          try {
+            return await api.explainDelta(c, name, 'text');
+          } catch (raw) {
+            if (!(raw instanceof api.FunctionMissingError)) throw raw;
+            process.stderr.write('notice: this catalog has no pgtrickle.explain_delta() yet; showing the stored plan (explain --operators)\n');
+            return null;
+          }
+        });
+        if (plan) {
+          if (plan.length === 0) throw new CliError(`not found: stream table '${name}' not found or has no delta SQL`, 2);
+          lines(plan);
+          return;
+        }
+      }
+      const rows = await withClient(cmd, (c) => api.explainStreamTable(c, name));
+      if (opts.sql) {
+        const sql = rows.find((r) => r.property === 'delta_query')?.value;
+        if (!sql) throw new CliError(`not found: stream table '${name}' has no delta SQL (not DIFFERENTIAL, or no plan yet)`, 2);
+        out(g.format === 'json' ? renderJson([sql]) : sql);
+        return;
+      }
       if (g.format === 'json') {
         out(renderJson(Object.fromEntries(rows.map((r) => [r.property, r.value]))));
+        return;
+      }
+      if (g.format === 'csv') {
+        out(render('csv', rows, [{ label: 'Property', value: (r) => r.property }, { label: 'Value', value: (r) => r.value }]));
         return;
       }
       for (const { property, value } of rows) {
@@ -255,9 +272,13 @@ export function buildProgram(): Command {
     .description('print the dependency graph of stream tables and their sources')
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withClient(g, (c) => api.dependencyTree(c));
+      const rows = await withClient(cmd, (c) => api.dependencyTree(c));
       if (g.format === 'json') out(renderJson(rows));
-      else out(rows.length ? rows.map((r) => r.tree_line).join('\n') : 'No stream tables found.');
+      else if (g.format === 'csv') {
+        // spec §5.10: tree_line and node always quoted, the rest raw
+        const q = (t: string) => `"${t.replaceAll('"', '""')}"`;
+        out(['tree_line,node,node_type,depth,status,refresh_mode', ...rows.map((r) => [q(r.tree_line), q(r.node), r.node_type, r.depth, r.status ?? '', r.refresh_mode ?? ''].join(','))].join('\n'));
+      } else out(rows.length ? rows.map((r) => r.tree_line).join('\n') : 'No stream tables found.');
     });
 
   program
@@ -304,7 +325,7 @@ export function buildProgram(): Command {
       if (!url) throw new Error('nodes needs the cluster\'s NATS server: pass --nats-url or set NATS_URL (a coordinator without NATS is a single node)');
       const rows = await api.listClusterNodes({ natsUrl: url, namespace: opts.namespace });
       if (g.format === 'json') out(renderJson(rows));
-      else if (rows.length === 0) out('No live nodes.');
+      else if (rows.length === 0 && g.format === 'table') out('No live nodes.');
       else
         print(g.format, rows, [
           { label: 'Node', value: (r) => r.node },
@@ -321,7 +342,7 @@ export function buildProgram(): Command {
     .option('-n, --limit <n>', 'number of rows', (v) => Number(v), 20)
     .action(async (name: string, opts: { limit: number }, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withClient(g, (c) => api.refreshHistory(c, name, opts.limit));
+      const rows = await withClient(cmd, (c) => api.refreshHistory(c, name, opts.limit));
       print(g.format, rows, [
         { label: 'Id', value: (r) => r.refresh_id },
         { label: 'Started', value: (r) => r.start_time },
@@ -336,7 +357,48 @@ export function buildProgram(): Command {
       ]);
     });
 
+  registerObserveCommands(program);
+  registerWatchCommand(program);
+
+  program
+    .command('completions <shell>')
+    .description(`print a shell completion script (${SHELLS.join(', ')}); needs no database`)
+    .action((shell: string) => {
+      if (!(SHELLS as readonly string[]).includes(shell)) throw new CliError(`unknown shell: ${shell} (expected one of ${SHELLS.join(', ')})`, 1);
+      process.stdout.write(completionScript(program, shell as Shell));
+    });
+
+  program
+    .command('tui', { isDefault: false })
+    .description('the interactive dashboard (also what `pgtrickle` with no command opens on a terminal)')
+    .option('--nats-url <url>', 'the cluster\'s NATS (or env NATS_URL): adds the cluster view and takes alerts from NATS')
+    .option('--namespace <name>', 'the cluster\'s NATS namespace', 'pgtrickle')
+    .option('--interval <ms>', 'poll period in milliseconds', (v) => Number(v), 2000)
+    .action(async (opts: { natsUrl?: string; namespace: string; interval: number }, cmd: Command) => {
+      const { runTui } = await import('./tui.ts');
+      await runTui({ connectionString: resolveConnectionString(globals(cmd)), natsUrl: opts.natsUrl ?? process.env.NATS_URL, namespace: opts.namespace, intervalMs: opts.interval });
+    });
+
+  for (const sub of program.commands) {
+    if (FORMAT_COMMANDS.has(sub.name())) sub.addOption(new Option('-f, --format <format>', 'output format (default: table)').choices(FORMATS));
+  }
+
+  // No subcommand: the dashboard on a terminal, the help elsewhere.
+  program.action(async () => {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      program.outputHelp();
+      return;
+    }
+    const { runTui } = await import('./tui.ts');
+    const g = globals(program);
+    await runTui({ connectionString: resolveConnectionString(g), natsUrl: process.env.NATS_URL, namespace: 'pgtrickle', intervalMs: 2000 });
+  });
+
   return program;
+}
+
+function print<T>(format: Format, rows: T[], columns: ColumnSpec<T>[]): void {
+  out(render(format, rows, columns));
 }
 
 /** 2 for not found (spec/tui-cli.md §4), 1 for every other failure; by class, never by message. */

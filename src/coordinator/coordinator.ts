@@ -133,6 +133,7 @@ export async function startCoordinator(
         log,
         metrics,
         onRefresh,
+        nodeId,
         ...compilers.forDatabaseUrl(url),
         dispatch: (session, work) => member!.dispatch(session, work),
         onAlert: (database, alert) => {

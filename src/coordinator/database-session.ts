@@ -21,6 +21,7 @@ import type { Logger } from '../log.ts';
 import { isDue, parseSchedule } from '../schedule.ts';
 import { atomicGroups, topologicalWaves, type DagNode } from './dag.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
+import { NodeHeartbeat, type RunningJob } from './node-heartbeat.ts';
 
 export type SessionState = 'starting' | 'standby' | 'running' | 'reconnecting' | 'stopping' | 'stopped';
 
@@ -63,6 +64,8 @@ export interface SessionOptions {
   onRefresh?: (outcome: RefreshOutcome) => void;
   /** Every pg_trickle_alert NOTIFY of this database, while it is scheduled here. */
   onAlert?: (database: string, alert: Record<string, unknown>) => void;
+  /** This coordinator node's id; its heartbeat row in pgt_coord_nodes (node-heartbeat.ts). */
+  nodeId?: string;
 }
 
 interface CatalogRow extends DagNode {
@@ -124,6 +127,11 @@ export class DatabaseSession {
   private tickInFlight: Promise<void> | null = null;
   private settings: PgTrickleSettings;
   private reconnectAttempt = 0;
+  private readonly heartbeat: NodeHeartbeat;
+  /** refresh jobs running here, by job id, for the heartbeat */
+  private readonly jobs = new Map<number, RunningJob>();
+  private jobSeq = 0;
+  private diffRefreshes = 0;
 
   constructor(options: SessionOptions) {
     this.url = options.url;
@@ -144,6 +152,16 @@ export class DatabaseSession {
       application_name: 'pgtrickle refresh',
     });
     this.pool.on('error', (err) => this.log.warn({ db: this.databaseName, err: err.message }, 'idle refresh connection failed'));
+    this.heartbeat = new NodeHeartbeat({
+      pool: this.pool, nodeId: options.nodeId ?? `pid-${process.pid}`, database: this.databaseName, log: this.log,
+      snapshot: () => ({
+        scheduling: this.scheduling,
+        maxWorkers: this.settings.max_concurrent_refreshes,
+        compilePools: this.compiler ? [{ pool: 0, utilization: this.compiler.utilization }] : [],
+        runningJobs: [...this.jobs.values()],
+        counters: { diff_refreshes: this.diffRefreshes, dedup_needed: 0 },
+      }),
+    });
   }
 
   /**
@@ -168,6 +186,7 @@ export class DatabaseSession {
     if (next === this.state) return;
     this.log.info({ db: this.databaseName, from: this.state, to: next, ...detail }, 'database session state');
     this.state = next;
+    if (next === 'standby' || next === 'running') void this.heartbeat.beat(); // lease gained or lost: publish now
   }
 
   /**
@@ -185,6 +204,7 @@ export class DatabaseSession {
       client.release();
     }
     this.transition('standby');
+    this.heartbeat.start();
     if (options.schedule ?? true) await this.startScheduling();
   }
 
@@ -462,6 +482,12 @@ export class DatabaseSession {
     const task = (async () => {
       const client = await this.checkout();
       if (work.dueAt !== undefined) this.metrics?.recordSchedulingLag(this.databaseName, Date.now() - work.dueAt);
+      const jobId = ++this.jobSeq;
+      this.jobs.set(jobId, {
+        job_id: jobId, unit_key: `${work.pgtIds.length > 1 ? 'a' : 's'}:${work.pgtIds.join(',')}`,
+        unit_kind: work.pgtIds.length > 1 ? 'atomic_group' : 'singleton', member_count: work.pgtIds.length, attempt_no: 1,
+        worker_pid: (client as unknown as { processID?: number }).processID ?? null, started_at: new Date().toISOString(),
+      });
       try {
         let action = 'UNKNOWN';
         if (work.pgtIds.length > 1) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -476,7 +502,9 @@ export class DatabaseSession {
           throw raw;
         }
         outcome = { database: this.databaseName, pgtId: last, name: work.name, action, durationMs: performance.now() - started };
+        if (action === 'DIFFERENTIAL') this.diffRefreshes++;
       } finally {
+        this.jobs.delete(jobId);
         client.release();
       }
     })();
@@ -509,6 +537,7 @@ export class DatabaseSession {
     await this.stopScheduling();
     this.transition('stopping');
     await Promise.allSettled([...this.running.values()]);
+    await this.heartbeat.stop();
     await this.pool.end().catch(() => {});
     this.transition('stopped');
   }

@@ -57,14 +57,14 @@ export function copyOfSqlDir(): string {
  * generated names and bodies) replaced by the relation's name.
  */
 export async function catalogFingerprint(db: TestDatabase): Promise<Record<string, string[]>> {
-  const relids = await db.query<{ oid: string; name: string }>(
+  const relids = await db.adminQuery<{ oid: string; name: string }>(
     `SELECT c.oid::text, n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
         AND n.nspname <> 'pgtrickle_changes'`,
   );
   const normalise = (text: string) =>
     relids.reduce((t, r) => t.replace(new RegExp(`(?<![0-9])${r.oid}(?![0-9])`, 'g'), `<${r.name}>`), text);
-  const list = async (sql: string) => (await db.query<{ item: string }>(sql)).map((r) => normalise(r.item)).sort();
+  const list = async (sql: string) => (await db.adminQuery<{ item: string }>(sql)).map((r) => normalise(r.item)).sort();
   const schemas = `('pgtrickle', 'pgtrickle_changes')`;
   return {
     functions: await list(`

@@ -9,12 +9,19 @@ import { withDatabase } from '../../src/db-url.ts';
 
 export interface TestDatabase {
   name: string;
+  /** The admin's URL (a superuser): what the coordinator and the CLI connect with. */
   url: string;
+  /** The URL the test's own statements use: the admin's, or the non-superuser owner's (PGTRICKLE_TEST_OWNER). */
+  userUrl: string;
   /** A pool for the test's own statements. */
   pool: pg.Pool;
   /** A dedicated connection (for transactions that must stay open). */
   connect(): Promise<pg.Client>;
+  /** A dedicated connection as the admin (installing the catalog is the coordinator's job). */
+  connectAdmin(): Promise<pg.Client>;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Statements only a superuser may run (ALTER DATABASE, signalling other roles' backends, roles). */
+  adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
   drop(): Promise<void>;
 }
 
@@ -24,6 +31,18 @@ export function adminUrl(): string {
 
 export function urlFor(database: string): string {
   return withDatabase(inject('adminUrl'), database);
+}
+
+function withCredentials(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
+/** Whether the tests' own statements run as a non-superuser (PGTRICKLE_TEST_OWNER=nonsuperuser). */
+export function testsRunAsNonSuperuser(): boolean {
+  return inject('ownerRole') !== null;
 }
 
 async function adminQuery(sql: string): Promise<void> {
@@ -42,14 +61,37 @@ export async function freshDatabase(options: { withCatalog?: boolean } = {}): Pr
   const template = options.withCatalog === false ? 'template0' : inject('templateDatabase');
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = urlFor(name);
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const owner = inject('ownerRole');
+  if (owner) {
+    // What a DBA gives a user of her own database: schemas of her own, and public.
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`GRANT CREATE ON DATABASE ${name} TO ${owner.name}`);
+      if (options.withCatalog === false) await setup.query(`ALTER SCHEMA public OWNER TO ${owner.name}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const userUrl = owner ? withCredentials(url, owner.name, owner.password) : url;
+  const pool = new pg.Pool({ connectionString: userUrl, max: 8 });
   pool.on('error', () => {});
+  const adminPool = new pg.Pool({ connectionString: url, max: 2 });
+  adminPool.on('error', () => {});
   const clients: pg.Client[] = [];
   return {
     name,
     url,
+    userUrl,
     pool,
     async connect() {
+      const client = new pg.Client({ connectionString: userUrl });
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    async connectAdmin() {
       const client = new pg.Client({ connectionString: url });
       client.on('error', () => {});
       await client.connect();
@@ -59,9 +101,13 @@ export async function freshDatabase(options: { withCatalog?: boolean } = {}): Pr
     async query(sql, params) {
       return (await pool.query(sql, params)).rows;
     },
+    async adminQuery(sql, params) {
+      return (await adminPool.query(sql, params)).rows;
+    },
     async drop() {
       await Promise.allSettled(clients.map((c) => c.end()));
       await pool.end();
+      await adminPool.end();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
@@ -96,8 +142,8 @@ export async function oracleDiff(
  * it up, and the table held in ACCESS EXCLUSIVE mode by another session.
  */
 export async function whileRefreshesTimeOut(db: TestDatabase, table: string, during: () => Promise<void>): Promise<void> {
-  await db.query(`ALTER DATABASE ${db.name} SET lock_timeout = '100ms'`);
-  await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgtrickle refresh'`, [db.name]);
+  await db.adminQuery(`ALTER DATABASE ${db.name} SET lock_timeout = '100ms'`);
+  await db.adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgtrickle refresh'`, [db.name]);
   await db.query(`INSERT INTO ${table} VALUES (1000000)`); // something to refresh
   const holder = await db.connect();
   await holder.query('BEGIN');
@@ -106,6 +152,6 @@ export async function whileRefreshesTimeOut(db: TestDatabase, table: string, dur
     await during();
   } finally {
     await holder.query('ROLLBACK');
-    await db.query(`ALTER DATABASE ${db.name} RESET lock_timeout`);
+    await db.adminQuery(`ALTER DATABASE ${db.name} RESET lock_timeout`);
   }
 }

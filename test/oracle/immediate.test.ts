@@ -29,8 +29,8 @@ describe('the IMMEDIATE oracle', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     // Tiny tables: keep every per-statement refresh differential; no JIT for millisecond statements.
-    await db.query(`ALTER DATABASE ${db.name} SET pg_trickle.differential_max_change_ratio = '1000000'`);
-    await db.query(`ALTER DATABASE ${db.name} SET jit = off`);
+    await db.adminQuery(`ALTER DATABASE ${db.name} SET pg_trickle.differential_max_change_ratio = '1000000'`);
+    await db.adminQuery(`ALTER DATABASE ${db.name} SET jit = off`);
     client = await db.connect();
     await client.query('SET client_min_messages = warning');
     compiler = new CompilerPool();

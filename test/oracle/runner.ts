@@ -57,12 +57,12 @@ export class OracleRunner {
     const db = await freshDatabase();
     // Every refresh after the first must be DIFFERENTIAL, however much of a
     // (tiny) source a round changes: lift the change-ratio fallback.
-    await db.query(`ALTER DATABASE ${db.name} SET pg_trickle.differential_max_change_ratio = '1000000'`);
+    await db.adminQuery(`ALTER DATABASE ${db.name} SET pg_trickle.differential_max_change_ratio = '1000000'`);
     // JIT only costs time here: the change buffers are never analysed, so a
     // delta over a cross join is estimated at millions of rows and PostgreSQL
     // spends ~1 s compiling a plan that reads ten (see the final report: the
     // executor should run refreshes with jit = off).
-    await db.query(`ALTER DATABASE ${db.name} SET jit = off`);
+    await db.adminQuery(`ALTER DATABASE ${db.name} SET jit = off`);
     const client = await db.connect();
     await client.query(`SET client_min_messages = warning`);
     return new OracleRunner(db, client, new CompilerPool());

@@ -1,5 +1,6 @@
 -- Function and view privileges (DESIGN D13, docs/SECURITY.md), re-applied on
--- every install so functions added since keep the same rules.
+-- every install, last of all modules (99) so every function defined before it
+-- keeps the same rules.
 --
 -- PUBLIC may execute nothing. pgtrickle_user members execute the API and the
 -- internals it calls: SECURITY INVOKER ones run with the caller's own rights
@@ -21,7 +22,6 @@ REVOKE EXECUTE ON FUNCTION
     pgtrickle._drop_ivm_triggers(bigint),
     pgtrickle._resync_source(oid),
     pgtrickle._fail_downstream(bigint, text),
-    pgtrickle._internal_ddl(text),
     pgtrickle._on_ddl_end(),
     pgtrickle._on_sql_drop(),
     pgtrickle._ivm_lock(),
