@@ -121,4 +121,41 @@ describe('DIFFERENTIAL regressions (real system)', () => {
       `SELECT t1.k AS o1, count(*) AS o2, sum(t1.n1) AS o3, avg(t1.n1) AS o4 FROM a AS t1 GROUP BY t1.k`,
       [[`UPDATE a SET k = NULL WHERE k = 1`], [`UPDATE a SET n1 = NULL`, `INSERT INTO a SELECT * FROM a`], [`DELETE FROM a WHERE k IS NULL`]]));
   });
+
+  it('INTERSECT ALL counts a change of its right input on the right side (the delta arms were swapped positionally)', async () => {
+    // Found by the set-operation oracle: the UNION ALL of the per-side nets
+    // listed (dr, dl) for the right arm, so a right-side change looked like a
+    // left-side one and rows appeared that neither input had twice.
+    const schema = { tables: [table('a', [['k', 'int'], ['i1', 'int'], ['b1', 'bool']], null)] };
+    const status = await runner.runCase(oracleCase(schema, [`INSERT INTO a VALUES (3, NULL, false), (2, 1, NULL), (3, 0, true)`],
+      `(SELECT count(*) AS o2 FROM a) INTERSECT ALL (SELECT t7.i1 AS o2 FROM a AS t7)`,
+      [[`DELETE FROM a WHERE COALESCE(i1 IN (0, 0), false)`],
+        [`DELETE FROM a`, `INSERT INTO a VALUES (NULL, 0, true)`, `INSERT INTO a SELECT * FROM a`, `INSERT INTO a VALUES (1, 2, NULL)`]]));
+    expect(status).toBe('installed');
+  });
+
+  it('a window over a json_agg group (no equality operator for json) is recomputed (was: refresh failed)', async () => {
+    // Found by the window oracle: X₀ of the window's input is consolidated per
+    // row with GROUP BY, and json has no equality; json columns now go by text.
+    const schema = { tables: [table('a', [['id', 'int', true], ['k', 'int'], ['i1', 'int']], ['id'])] };
+    const status = await runner.runCase(oracleCase(schema, [`INSERT INTO a VALUES (1, 1, 3), (2, 1, NULL), (3, 2, 0)`],
+      `SELECT t.k AS o1, (json_agg(t.i1 ORDER BY t.i1 NULLS FIRST))::text AS o2, rank() OVER (ORDER BY count(*) DESC) AS o3 FROM a AS t GROUP BY t.k`,
+      [[`UPDATE a SET i1 = 5 WHERE id = 2`], [`INSERT INTO a VALUES (4, 2, 1), (5, 2, 2)`, `DELETE FROM a WHERE id = 1`]]));
+    expect(status).toBe('installed');
+  });
+
+  it('a TopK ordered by a constant output column compiles from the stored query (pg_get_viewdef writes ORDER BY 3::integer)', async () => {
+    const schema = { tables: [table('b', [['id', 'int', true], ['k', 'int'], ['s1', 'text']], ['id'])] };
+    const status = await runner.runCase(oracleCase(schema, [`INSERT INTO b VALUES (1, 1, 'a'), (2, NULL, 'b'), (3, 2, NULL), (4, 2, 'a')`],
+      `SELECT 1 AS o1, t4.k AS o2, t4.s1 AS o3 FROM b AS t4 ORDER BY o2, 1, o3 DESC NULLS LAST LIMIT 2`,
+      [[`UPDATE b SET k = 0 WHERE id = 3`], [`DELETE FROM b WHERE k = 0`, `INSERT INTO b VALUES (5, NULL, 'c')`]]));
+    expect(status).toBe('installed');
+  });
+
+  it('a MIN whose extreme is deleted is rescanned, and one whose extreme stays is moved from the delta alone', async () => {
+    const schema = { tables: [table('a', [['id', 'int', true], ['k', 'int'], ['i1', 'int']], ['id'])] };
+    await runner.runCase(oracleCase(schema, [`INSERT INTO a VALUES (1, 1, 3), (2, 1, 1), (3, 2, 0), (4, NULL, 2), (5, NULL, NULL)`],
+      `SELECT t.k AS o1, min(t.i1) AS o2, max(t.i1) AS o3, count(*) AS o4 FROM a AS t GROUP BY t.k`,
+      [[`DELETE FROM a WHERE id = 2`], [`UPDATE a SET i1 = NULL WHERE k IS NULL`, `INSERT INTO a VALUES (6, 1, 0)`], [`UPDATE a SET i1 = i1 + 1`, `DELETE FROM a WHERE i1 = 1`]]));
+  });
 });
