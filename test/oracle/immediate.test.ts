@@ -15,7 +15,7 @@ import { caseScript, genCase, randOf, tableDdl, type Features, type OracleCase, 
 
 const CASES = Number(process.env.PGTRICKLE_ORACLE_IMMEDIATE_CASES ?? 80);
 /** Issue 11's grammar (MIN/MAX, group rescan, set operations, TopK, windows) in IMMEDIATE mode. */
-const CASES_II = Number(process.env.PGTRICKLE_ORACLE_IMMEDIATE_II_CASES ?? 100);
+const CASES_II = Number(process.env.PGTRICKLE_ORACLE_IMMEDIATE_II_CASES ?? 60);
 const ISSUE_11: Features = { aggregates: true, setOps: true, topk: true, windows: true };
 const SEED = Number(process.env.PGTRICKLE_ORACLE_SEED ?? 20_261_124);
 
