@@ -97,7 +97,7 @@ describe('catalog installation', () => {
     const views = await db.adminQuery<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pgtrickle' AND c.relkind = 'v'`,
     );
-    expect(views.map((v) => v.relname).sort()).toEqual(['pg_stat_stream_tables', 'quick_health', 'stream_tables_info']);
+    expect(views.map((v) => v.relname).sort()).toEqual(['pg_stat_stream_tables', 'pgt_cdc_status', 'quick_health', 'stream_tables_info']);
   });
 
   it('refuses a catalog newer than the code', async () => {

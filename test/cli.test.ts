@@ -94,12 +94,12 @@ describe('pgtrickle CLI', () => {
     expect(await cli([...url, 'create', 'diff_totals', q, '--mode', 'DIFFERENTIAL', '--schedule', '1m'])).toMatchObject({ code: 0 });
     expect(await db.query(`SELECT p.plan_kind, p.storage_matches_plan FROM pgtrickle.pgt_coord_plans p JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
       WHERE s.pgt_name = 'diff_totals'`)).toEqual([{ plan_kind: 'COMPILED', storage_matches_plan: true }]);
-    const explain = await cli([...url, 'explain', 'diff_totals']);
+    const explain = await cli([...url, 'explain', 'diff_totals', '--operators']);
     expect(explain.stdout).toMatch(/^pgt_name: public\.diff_totals$/m);
     expect(explain.stdout).toMatch(/^refresh_strategy: DIFFERENTIAL \(aggregate storage\)/m);
     expect(explain.stdout).toMatch(/^operator_tree:\n {2}\S/m);
     expect(explain.stdout).toMatch(/^delta_query:\n {2}WITH __pgt_frontier AS/m);
-    const json = JSON.parse((await cli([...url, '--format', 'json', 'explain', 'diff_totals'])).stdout);
+    const json = JSON.parse((await cli([...url, '--format', 'json', 'explain', 'diff_totals', '--operators'])).stdout);
     expect(json).toMatchObject({ dvm_supported: 'true', plan_kind: 'COMPILED' });
     await db.query(`INSERT INTO orders VALUES (200, 1, 1)`);
     expect((await cli([...url, 'refresh', 'diff_totals'])).stdout).toBe("Refreshed 'diff_totals' (DIFFERENTIAL).\n");

@@ -306,7 +306,7 @@ describe('observability functions', () => {
   it('a non-owner sees status but not the owner’s error messages', async () => {
     await db.adminQuery(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'obs_reader') THEN CREATE ROLE obs_reader; END IF; END $$`);
     await db.adminQuery(`GRANT pgtrickle_user TO obs_reader`);
-    const client = await db.connect();
+    const client = await db.connectAdmin(); // SET ROLE needs a session that may become obs_reader
     await client.query('SET ROLE obs_reader');
     const { rows } = await client.query(`SELECT pgt_name, status, total_refreshes, last_error_message FROM pgtrickle.st_refresh_stats() WHERE pgt_name = 'failing'`);
     expect(rows).toEqual([{ pgt_name: 'failing', status: 'ERROR', total_refreshes: '0', last_error_message: null }]);

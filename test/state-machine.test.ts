@@ -21,6 +21,8 @@ const STATUS_EVENTS: Record<string, Partial<Record<Status, Status>>> = {
   needs_reinit: Object.fromEntries(ALL.map((s) => [s, s])),
   plan_requested: Object.fromEntries(ALL.map((s) => [s, s])),
   plan_failed: Object.fromEntries(ALL.map((s) => [s, s])),
+  fuse_blow: { INITIALIZING: 'SUSPENDED', ACTIVE: 'SUSPENDED' },
+  fuse_reset: Object.fromEntries(ALL.map((s) => [s, 'ACTIVE'])),
 };
 
 describe('stream table state machine', () => {
@@ -106,6 +108,19 @@ describe('stream table state machine', () => {
     expect((await db.query(`SELECT status, refresh_mode FROM pgtrickle.pgt_stream_tables`))[0]).toEqual({ status: 'ACTIVE', refresh_mode: 'FULL' });
   });
 
+  it('fuse_blow records the blow; fuse_reset re-arms, and sets needs_reinit only when asked', async () => {
+    await moveTo('ACTIVE');
+    await transition('fuse_blow', { reason: '5000 pending changes exceed the fuse ceiling of 1000' });
+    expect((await db.query(`SELECT status, fuse_state, blown_at IS NOT NULL AS blown, blow_reason FROM pgtrickle.pgt_stream_tables`))[0])
+      .toEqual({ status: 'SUSPENDED', fuse_state: 'blown', blown: true, blow_reason: '5000 pending changes exceed the fuse ceiling of 1000' });
+    expect(await transition('fuse_reset')).toMatchObject({ status: 'ACTIVE', needs_reinit: false });
+    expect((await db.query(`SELECT fuse_state, blown_at, blow_reason FROM pgtrickle.pgt_stream_tables`))[0])
+      .toEqual({ fuse_state: 'armed', blown_at: null, blow_reason: null });
+    await transition('fuse_blow', { reason: 'x' });
+    expect(await transition('fuse_reset', { needs_reinit: true })).toMatchObject({ status: 'ACTIVE', needs_reinit: true });
+    await transition('refreshed');
+  });
+
   it('an unknown event is an internal error (XX000)', async () => {
     await expect(transition('explode')).rejects.toMatchObject({ code: 'XX000' });
   });
@@ -128,7 +143,7 @@ describe('stream table state machine', () => {
     // The SQL side: no other function body assigns them.
     const writers = await db.query<{ proname: string }>(`
       SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'pgtrickle'::regnamespace AND p.proname <> '_transition'
-         AND p.prosrc ~ '(SET|,)\\s+(status|consecutive_errors|needs_reinit|compile_error|compile_requested_at|plan_kind)\\s*=[^>]'`);
+         AND p.prosrc ~ '(SET|,)\\s+(status|consecutive_errors|needs_reinit|compile_error|compile_requested_at|plan_kind|fuse_state|blown_at|blow_reason)\\s*=[^>]'`);
     expect(writers.map((w) => w.proname)).toEqual([]);
   });
 });

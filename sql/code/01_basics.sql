@@ -41,6 +41,7 @@ BEGIN
         WHEN 'differential_max_change_ratio' THEN '0.15'
         WHEN 'alert_repeat_seconds'          THEN '300'
         WHEN 'buffer_alert_threshold'        THEN '1000000'
+        WHEN 'fuse_default_ceiling'          THEN '0'
     END;
     IF value IS NULL THEN
         RAISE EXCEPTION 'internal error: pg_trickle.% has no default in pgtrickle._setting', name USING ERRCODE = 'XX000';

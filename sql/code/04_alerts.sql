@@ -68,5 +68,7 @@ BEGIN
             sent := sent + 1;
         END IF;
     END LOOP;
+    -- fuse_blown_reminder (22_fuse.sql).
+    sent := sent + pgtrickle._fuse_reminders();
     RETURN sent;
 END $$;

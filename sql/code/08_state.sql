@@ -2,7 +2,8 @@
 -- changes its status and its plan state.
 --
 -- State columns: pgt_stream_tables.status, consecutive_errors,
--- last_error_message, last_error_at, needs_reinit; pgt_coord_plans.plan_kind,
+-- last_error_message, last_error_at, needs_reinit, fuse_state, blown_at,
+-- blow_reason; pgt_coord_plans.plan_kind,
 -- compile_requested_at, compiled_at, compile_error (and refresh_mode when AUTO
 -- falls back to FULL). Nothing else writes them — not the lifecycle API, not the
 -- executor, not the coordinator (which calls this function too).
@@ -29,6 +30,10 @@
 --   reinitialize    ACTIVE, SUSPENDED, ERROR → INITIALIZING with needs_reinit
 --                   (the next refresh is FULL and makes it ACTIVE)
 --   needs_reinit    any → unchanged, needs_reinit set (source DDL)
+--   fuse_blow       INITIALIZING, ACTIVE → SUSPENDED; fuse_state 'blown',
+--                   blown_at, blow_reason (detail.reason) (22_fuse.sql)
+--   fuse_reset      any → ACTIVE; fuse re-armed, errors counter cleared, and
+--                   needs_reinit set when detail.needs_reinit (reset_fuse)
 --
 -- Plan (pgt_coord_plans), in any status:
 --   plan_requested   compile_requested_at set: the coordinator compiles soon
@@ -63,6 +68,8 @@ BEGIN
         WHEN 'clear_errors'     THEN ARRAY['INITIALIZING', 'ACTIVE']
         WHEN 'reinitialize'     THEN ARRAY['ACTIVE', 'SUSPENDED', 'ERROR']
         WHEN 'needs_reinit'     THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
+        WHEN 'fuse_blow'        THEN ARRAY['INITIALIZING', 'ACTIVE']
+        WHEN 'fuse_reset'       THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
         WHEN 'plan_requested'   THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
         WHEN 'plan_compiled'    THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
         WHEN 'plan_failed'      THEN ARRAY['INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR']
@@ -115,6 +122,16 @@ BEGIN
          WHERE s.pgt_id = st.pgt_id RETURNING * INTO st;
     WHEN 'needs_reinit' THEN
         UPDATE pgtrickle.pgt_stream_tables s SET needs_reinit = true, updated_at = now()
+         WHERE s.pgt_id = st.pgt_id RETURNING * INTO st;
+    WHEN 'fuse_blow' THEN
+        UPDATE pgtrickle.pgt_stream_tables s
+           SET status = 'SUSPENDED', fuse_state = 'blown', blown_at = now(), blow_reason = detail ->> 'reason',
+               updated_at = now()
+         WHERE s.pgt_id = st.pgt_id RETURNING * INTO st;
+    WHEN 'fuse_reset' THEN
+        UPDATE pgtrickle.pgt_stream_tables s
+           SET status = 'ACTIVE', fuse_state = 'armed', blown_at = NULL, blow_reason = NULL, consecutive_errors = 0,
+               needs_reinit = s.needs_reinit OR COALESCE((detail ->> 'needs_reinit')::boolean, false), updated_at = now()
          WHERE s.pgt_id = st.pgt_id RETURNING * INTO st;
     WHEN 'plan_requested' THEN
         UPDATE pgtrickle.pgt_coord_plans p SET compile_requested_at = now(), compile_error = NULL

@@ -265,6 +265,12 @@ BEGIN
                   HINT = format('Fix the cause, then run: SELECT pgtrickle.resume_stream_table(%L);', pgtrickle._qualified(st));
     END IF;
 
+    -- Source gates, watermark groups and the fuse hold back scheduler refreshes
+    -- only (23_gates_watermarks.sql, 22_fuse.sql); the skip is recorded there.
+    IF initiated_by = 'SCHEDULER' AND pgtrickle._scheduler_skip(st) THEN
+        RETURN 'SKIPPED';
+    END IF;
+
     IF initiated_by = 'SCHEDULER' THEN
         BEGIN
             result := pgtrickle._refresh_apply(st);
@@ -342,6 +348,7 @@ BEGIN
         PERFORM pgtrickle._alert('refresh_completed', st, jsonb_build_object(
             'action', result.action, 'rows_inserted', result.rows_inserted,
             'rows_deleted', result.rows_deleted, 'duration_ms', round(duration_ms::numeric, 3)));
+        PERFORM pgtrickle._falling_behind_check(st, duration_ms);   -- 25_falling_behind.sql
     END IF;
     RETURN result.action;
 END $$;

@@ -24,7 +24,9 @@ DECLARE
     query text := (SELECT s.defining_query FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = _create_dependency_view.pgt_id);
 BEGIN
     -- Dropped first: a replaced query may have other output columns.
-    PERFORM pgtrickle._internal_ddl(format('DROP VIEW IF EXISTS %s', view_name));
+    IF to_regclass(view_name) IS NOT NULL THEN
+        PERFORM pgtrickle._internal_ddl(format('DROP VIEW %s', view_name));
+    END IF;
     IF query IS NULL THEN
         RETURN;
     END IF;

@@ -71,7 +71,7 @@ export class ClusterMember {
       name: work.name,
       enqueuedAt: Date.now(),
       dueAt: work.dueAt,
-      reason: work.pgtIds.length > 1 ? 'diamond' : 'schedule',
+      reason: work.group ? 'refresh_group' : work.pgtIds.length > 1 ? 'diamond' : 'schedule',
     });
     return 'queued';
   };

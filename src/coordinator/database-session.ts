@@ -48,6 +48,34 @@ export interface RefreshWork {
    * refresh starts, so a cluster's queue wait is part of the lag.
    */
   dueAt?: number;
+  /**
+   * A refresh group's (sql/code/24_refresh_groups.sql): its members in
+   * dependency order, refreshed in one transaction at this isolation level.
+   */
+  isolation?: 'read_committed' | 'repeatable_read';
+  group?: string;
+}
+
+interface RefreshGroupRow {
+  group_name: string;
+  isolation: 'read_committed' | 'repeatable_read';
+  pgt_ids: string[];
+}
+
+/** pgt_id → the work of its refresh group (members upstream first). */
+function refreshGroupWork(nodes: (DagNode & { name: string })[], groups: RefreshGroupRow[]): Map<string, RefreshWork> {
+  const byId = new Map(nodes.map((n) => [n.pgt_id, n]));
+  const result = new Map<string, RefreshWork>();
+  for (const g of groups) {
+    const members = g.pgt_ids.map((id) => byId.get(id)).filter((n): n is DagNode & { name: string } => n !== undefined);
+    if (members.length === 0) continue;
+    const ordered = topologicalWaves(members).flat();
+    const work: RefreshWork = {
+      pgtIds: ordered.map((n) => Number(n.pgt_id)), name: g.group_name, isolation: g.isolation, group: g.group_name,
+    };
+    for (const n of ordered) result.set(n.pgt_id, work);
+  }
+  return result;
 }
 
 export interface SessionOptions {
@@ -250,6 +278,13 @@ export class DatabaseSession {
         if (msg.payload?.includes(CATALOG_CHANGED_OP)) void this.checkCatalog();
         this.scheduleTick(0);
       }
+      // gate_source/ungate_source and advance_watermark (sql/code/23_gates_watermarks.sql):
+      // re-evaluate now, and tell the bus.
+      if (msg.channel === 'pgtrickle_source_gate' || msg.channel === 'pgtrickle_watermark') {
+        this.scheduleTick(0);
+        const oid = (msg.payload ?? '').replace(/^wm:/, '');
+        this.onAlert(this.databaseName, { event: msg.channel === 'pgtrickle_source_gate' ? 'source_gate' : 'watermark', source_oid: Number(oid) });
+      }
       if (msg.channel === 'pg_trickle_alert' && msg.payload) {
         try {
           this.onAlert(this.databaseName, JSON.parse(msg.payload) as Record<string, unknown>);
@@ -261,7 +296,7 @@ export class DatabaseSession {
     listener.on('error', (err) => this.onListenerLost(err, listener));
     listener.on('end', () => this.onListenerLost(new Error('connection ended'), listener));
     await listener.connect();
-    await listener.query('LISTEN pgtrickle_coordinator; LISTEN pg_trickle_alert');
+    await listener.query('LISTEN pgtrickle_coordinator; LISTEN pg_trickle_alert; LISTEN pgtrickle_source_gate; LISTEN pgtrickle_watermark');
     this.listener = listener;
     this.reconnectAttempt = 0;
   }
@@ -375,6 +410,7 @@ export class DatabaseSession {
     // judged just before its wave runs, so a change flows down a whole chain in
     // one tick instead of one level per tick.
     const groups = atomicGroups(rows);
+    const refreshGroups = refreshGroupWork(all, await this.refreshGroupRows());
     const dispatchedThisTick = new Set<string>();
     for (const [index, wave] of topologicalWaves(rows).entries()) {
       if (index > 0) await this.refreshPendingFlags(wave);
@@ -386,17 +422,30 @@ export class DatabaseSession {
         return !row.upstream.some((u) => dispatchedThisTick.has(u) && this.dispatched.has(u));
       });
       await runLimited(due, this.settings.max_concurrent_refreshes, async (row) => {
-        const work: RefreshWork = { pgtIds: (groups.get(row.pgt_id) ?? [row.pgt_id]).map(Number), name: row.name, dueAt: dueAt(row) };
-        this.dispatched.set(row.pgt_id, Date.now());
-        dispatchedThisTick.add(row.pgt_id);
+        // A refresh group's member brings the whole group, once.
+        const groupWork = refreshGroups.get(row.pgt_id);
+        const members = groupWork ? groupWork.pgtIds.map(String) : [row.pgt_id];
+        if (groupWork && members.some((id) => this.dispatched.has(id) || dispatchedThisTick.has(id))) return;
+        const work: RefreshWork = groupWork
+          ? { ...groupWork, dueAt: dueAt(row) }
+          : { pgtIds: (groups.get(row.pgt_id) ?? [row.pgt_id]).map(Number), name: row.name, dueAt: dueAt(row) };
+        for (const id of members) {
+          this.dispatched.set(id, Date.now());
+          dispatchedThisTick.add(id);
+        }
         try {
-          if ((await this.dispatchWork(this, work)) === 'done') this.dispatched.delete(row.pgt_id);
+          if ((await this.dispatchWork(this, work)) === 'done') for (const id of members) this.dispatched.delete(id);
         } catch (raw) {
-          this.dispatched.delete(row.pgt_id);
+          for (const id of members) this.dispatched.delete(id);
           this.log.warn({ db: this.databaseName, st: row.name, err: describeError(raw) }, 'dispatching a refresh failed');
         }
       });
     }
+  }
+
+  private async refreshGroupRows(): Promise<RefreshGroupRow[]> {
+    const { rows } = await this.pool.query<RefreshGroupRow>('SELECT * FROM pgtrickle._refresh_group_work()');
+    return rows;
   }
 
   private async refreshPendingFlags(wave: CatalogRow[]): Promise<void> {
@@ -442,6 +491,8 @@ export class DatabaseSession {
         FROM pgtrickle.pgt_stream_tables s`);
     const me = rows.find((r) => r.pgt_id === String(pgtId));
     if (!me) return null;
+    const refreshGroup = refreshGroupWork(rows, await this.refreshGroupRows()).get(me.pgt_id);
+    if (refreshGroup) return refreshGroup;
     const group = atomicGroups(rows).get(me.pgt_id);
     return { pgtIds: (group ?? [me.pgt_id]).map(Number), name: me.name };
   }
@@ -483,22 +534,26 @@ export class DatabaseSession {
       const client = await this.checkout();
       if (work.dueAt !== undefined) this.metrics?.recordSchedulingLag(this.databaseName, Date.now() - work.dueAt);
       const jobId = ++this.jobSeq;
+      // A refresh group at its own isolation; a diamond's group REPEATABLE READ.
+      const isolation = work.isolation ?? (work.pgtIds.length > 1 ? 'repeatable_read' : undefined);
       this.jobs.set(jobId, {
-        job_id: jobId, unit_key: `${work.pgtIds.length > 1 ? 'a' : 's'}:${work.pgtIds.join(',')}`,
-        unit_kind: work.pgtIds.length > 1 ? 'atomic_group' : 'singleton', member_count: work.pgtIds.length, attempt_no: 1,
+        job_id: jobId,
+        unit_key: `${work.group ? 'rg' : work.pgtIds.length > 1 ? 'a' : 's'}:${work.pgtIds.join(',')}`,
+        unit_kind: work.group ? 'repeatable_read_group' : work.pgtIds.length > 1 ? 'atomic_group' : 'singleton',
+        member_count: work.pgtIds.length, attempt_no: 1,
         worker_pid: (client as unknown as { processID?: number }).processID ?? null, started_at: new Date().toISOString(),
       });
       try {
         let action = 'UNKNOWN';
-        if (work.pgtIds.length > 1) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        if (isolation) await client.query(`BEGIN ISOLATION LEVEL ${isolation === 'repeatable_read' ? 'REPEATABLE READ' : 'READ COMMITTED'}`);
         try {
           for (const id of work.pgtIds) {
             const { rows } = await client.query<{ action: string }>("SELECT pgtrickle._refresh($1, 'SCHEDULER') AS action", [id]);
             action = rows[0]?.action ?? action;
           }
-          if (work.pgtIds.length > 1) await client.query('COMMIT');
+          if (isolation) await client.query('COMMIT');
         } catch (raw) {
-          if (work.pgtIds.length > 1) await client.query('ROLLBACK').catch(() => {});
+          if (isolation) await client.query('ROLLBACK').catch(() => {});
           throw raw;
         }
         outcome = { database: this.databaseName, pgtId: last, name: work.name, action, durationMs: performance.now() - started };

@@ -22,7 +22,7 @@ export interface RunningJob {
   job_id: number;
   /** pg_trickle's unit key: s:<pgt_id> for one stream table, a:<ids> for an atomic group */
   unit_key: string;
-  unit_kind: 'singleton' | 'atomic_group';
+  unit_kind: 'singleton' | 'atomic_group' | 'repeatable_read_group';
   member_count: number;
   attempt_no: number;
   worker_pid: number | null;

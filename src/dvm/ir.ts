@@ -197,7 +197,83 @@ export interface TopKNode {
   readonly key: null;
 }
 
-export type OpNode = ScanNode | FilterNode | ProjectNode | JoinNode | AggregateNode | DistinctNode | UnionAllNode | SetOpNode | TopKNode | WindowNode;
+/**
+ * Semi-join (EXISTS, IN, = ANY, …) or anti-join (NOT EXISTS, NOT IN, ALL):
+ * the rows of `left` for which some (semi) / no (anti) row of `right`
+ * satisfies `condition` (TRUE, not NULL). The condition may reference columns
+ * of both sides (the correlation). Multiplicities of `left` are kept.
+ */
+export interface SemiJoinNode {
+  readonly kind: 'SemiJoin';
+  readonly left: OpNode;
+  readonly right: OpNode;
+  readonly condition: Expr | null;
+  readonly anti: boolean;
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+/**
+ * LEFT / FULL outer join (RIGHT is built as LEFT with the sides swapped and
+ * the columns kept in the user's order). Maintained as the union of its
+ * parts: the inner join, the left rows without a match padded with NULLs and,
+ * for FULL, the right rows without a match (ops/outer-join.ts).
+ */
+export interface OuterJoinNode {
+  readonly kind: 'OuterJoin';
+  readonly type: 'left' | 'full';
+  readonly left: OpNode;
+  readonly right: OpNode;
+  /** null = ON true. */
+  readonly condition: Expr | null;
+  readonly columns: readonly Col[];
+  /** `[branchKey]` when both sides have an identity, else null. */
+  readonly key: readonly Col[] | null;
+  /** Synthetic bigint column: hash of (part number, part identity). */
+  readonly branchKey: Col;
+}
+
+/**
+ * The rows of `child` widened with typed NULLs for the columns of `template`
+ * (the NULL-padded rows of an outer join). `columns` fixes the order.
+ */
+export interface PadNode {
+  readonly kind: 'Pad';
+  readonly child: OpNode;
+  readonly template: OpNode;
+  /** The columns that are NULL (of `template`). */
+  readonly padded: readonly Col[];
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+/**
+ * Constant rows: a VALUES list, or the one row without columns a SELECT
+ * without FROM reads. Never changes: its delta is empty.
+ */
+export interface ConstantNode {
+  readonly kind: 'Constant';
+  /** One list of (column-free) expressions per row. */
+  readonly rows: readonly (readonly Expr[])[];
+  readonly columns: readonly Col[];
+  readonly key: null;
+}
+
+export type OpNode =
+  | ConstantNode
+  | ScanNode
+  | FilterNode
+  | ProjectNode
+  | JoinNode
+  | AggregateNode
+  | DistinctNode
+  | UnionAllNode
+  | SetOpNode
+  | TopKNode
+  | WindowNode
+  | SemiJoinNode
+  | OuterJoinNode
+  | PadNode;
 export type OpKind = OpNode['kind'];
 export type NodeOf<K extends OpKind> = Extract<OpNode, { kind: K }>;
 

@@ -18,12 +18,13 @@ import type { OpNode } from './ir.ts';
 import { pruneColumns } from './passes/prune.ts';
 import { pushDown } from './passes/pushdown.ts';
 import { restrict } from './restrict.ts';
+import { rulesOf } from './ops/index.ts';
 import { fullRefreshStatement, differentialStatement } from '../refresh/statements.ts';
 import type { CompiledPlan, CompileInput } from './types.ts';
 import { boundId } from './emit/expr.ts';
 
 /** Bump whenever the generated SQL changes (plans are re-derived on mismatch, D2). */
-export const COMPILER_VERSION = 'dvm-5';
+export const COMPILER_VERSION = 'dvm-6';
 
 interface State {
   readonly input: CompileInput;
@@ -52,12 +53,18 @@ const PASSES: readonly Pass[] = [
       if (built.node.columns.length !== s.input.outputColumns.length) {
         throw new UnsupportedQueryError('output_columns', `query has ${built.node.columns.length} columns, probe has ${s.input.outputColumns.length}`);
       }
+      // Constants (VALUES, SELECT without FROM) are sources of nothing: a defining query must read a table.
+      if (!readsTable(built.node)) throw new UnsupportedQueryError('no_from', 'the query reads no table (only VALUES / SELECT without FROM)');
       s.tree = built.node;
     },
   },
   { name: 'push-down', optional: true, run: (s) => void (s.tree = pushDown(s.tree!)) },
   { name: 'prune', optional: true, run: (s) => void (s.tree = pruneColumns(s.tree!)) },
 ];
+
+function readsTable(node: OpNode): boolean {
+  return node.kind === 'Scan' || rulesOf(node).children(node).some(readsTable);
+}
 
 export interface CompileOptions {
   /** Optimisation passes to skip (for comparing against the naive plan). */

@@ -82,6 +82,12 @@ function checkName(name: unknown, at: PgBody | null): void {
 
 const MAX_DEPTH = 64;
 
+/** Join types the builder maintains (RIGHT becomes LEFT with the sides swapped). */
+const JOIN_TYPES = new Set(['JOIN_INNER', 'JOIN_LEFT', 'JOIN_RIGHT', 'JOIN_FULL']);
+
+/** EXISTS, IN / op ANY, op ALL and scalar subqueries; ARRAY(…), row comparisons and MULTIEXPR are refused. */
+const SUBLINK_TYPES = new Set(['EXISTS_SUBLINK', 'ANY_SUBLINK', 'ALL_SUBLINK', 'EXPR_SUBLINK']);
+
 interface ExprContext {
   /** Aggregates may appear here (SELECT list, HAVING) — not inside another aggregate. */
   aggregates: boolean;
@@ -116,12 +122,30 @@ class Walker {
 
   constructor(private readonly userAggregates: ReadonlySet<string>) {}
 
+  /** Nesting depth of the query being walked (sublinks nest queries inside expressions). */
+  private depth = 0;
+
   select(sel: PgBody, depth: number, top: boolean): void {
+    const saved = this.depth;
+    this.depth = depth;
+    try {
+      this.selectAt(sel, depth, top);
+    } finally {
+      this.depth = saved;
+    }
+  }
+
+  private selectAt(sel: PgBody, depth: number, top: boolean): void {
     if (depth > MAX_DEPTH) fail('too_complex', `more than ${MAX_DEPTH} nested queries`, null);
     if (sel.intoClause) fail('select_into', null, sel.intoClause);
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
     if (sel.limitCount || sel.limitOffset) this.limit(sel, top);
-    if (sel.valuesLists?.length) fail('values', null, null);
+    if (sel.valuesLists?.length) {
+      // Inside a query a VALUES list is a constant relation; as the whole defining query it has no source.
+      if (top) fail('values', null, null);
+      for (const row of sel.valuesLists) this.expr(row, { aggregates: false });
+      return;
+    }
     if (sel.windowClause?.length) fail('window_unsupported', 'WINDOW clause (named windows)', bodyOf(sel.windowClause[0]));
     if (sel.withClause) this.withClause(sel.withClause, depth);
     if (sel.sortClause?.length && !sel.limitCount) {
@@ -133,11 +157,11 @@ class Walker {
       this.select(sel.rarg, depth + 1, false);
       return;
     }
-    if (!sel.fromClause?.length) fail('no_from', null, null);
+    if (!sel.fromClause?.length && top) fail('no_from', null, null);
     if (sel.distinctClause?.length && sel.distinctClause.some((d: PgNode) => Object.keys(d).length > 0)) {
       fail('distinct_on', null, bodyOf(sel.distinctClause.find((d: PgNode) => Object.keys(d).length > 0)));
     }
-    for (const item of sel.fromClause) this.fromItem(item, depth);
+    for (const item of sel.fromClause ?? []) this.fromItem(item, depth);
     for (const t of sel.targetList ?? []) {
       const rt = t.ResTarget as PgBody;
       checkName(rt.name, rt);
@@ -210,10 +234,7 @@ class Walker {
         for (const a of b.alias?.colnames ?? []) checkName(a.String?.sval, b);
         return;
       case 'JoinExpr': {
-        if (b.jointype === 'JOIN_LEFT' || b.jointype === 'JOIN_RIGHT' || b.jointype === 'JOIN_FULL') {
-          fail('outer_join', b.jointype.replace('JOIN_', ''), locOf(b));
-        }
-        if (b.jointype !== 'JOIN_INNER') fail('join_type', String(b.jointype), locOf(b));
+        if (!JOIN_TYPES.has(b.jointype ?? 'JOIN_INNER')) fail('join_type', String(b.jointype), locOf(b));
         if (b.alias || b.join_using_alias) fail('join_alias', (b.alias ?? b.join_using_alias).aliasname, locOf(b));
         this.fromItem(b.larg, depth);
         this.fromItem(b.rarg, depth);
@@ -243,8 +264,14 @@ class Walker {
     const kind = kindOf(node);
     const b = bodyOf(node);
     switch (kind) {
-      case 'SubLink':
-        fail('sublink', String(b.subLinkType ?? '').replace('_SUBLINK', ''), b);
+      case 'SubLink': {
+        // Where a sublink may stand and which shapes are maintained is decided by the builder (build/sublinks.ts).
+        const type = String(b.subLinkType ?? '');
+        if (!SUBLINK_TYPES.has(type)) fail('sublink', type.replace('_SUBLINK', ''), b);
+        if (b.testexpr) this.expr(b.testexpr, ctx);
+        this.select(b.subselect.SelectStmt, this.depth + 1, false);
+        return;
+      }
       case 'ParamRef':
         fail('parameter', `$${b.number}`, b);
       case 'GroupingFunc':
@@ -321,6 +348,8 @@ export function containsAggregate(value: unknown, userAggregates: ReadonlySet<st
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some((v) => containsAggregate(v, userAggregates));
   const obj = value as PgBody;
+  // An aggregate inside a subquery belongs to the subquery (one over outer columns only is refused when built).
+  if (obj.SubLink) return containsAggregate(obj.SubLink.testexpr, userAggregates);
   if (obj.FuncCall && isAggregateCall(obj.FuncCall, userAggregates)) return true;
   return Object.values(obj).some((v) => containsAggregate(v, userAggregates));
 }

@@ -22,6 +22,12 @@ const GOLDEN: Record<string, string> = {
   except: `SELECT id FROM customers EXCEPT SELECT cust FROM orders`,
   topk: `SELECT id, amt FROM orders ORDER BY amt DESC, id LIMIT 3`,
   window: `SELECT id, cust, sum(amt) OVER (PARTITION BY cust ORDER BY id) AS running, rank() OVER (PARTITION BY cust ORDER BY amt DESC) AS r FROM orders`,
+  left_join: `SELECT c.id, c.region, o.id AS oid FROM customers c LEFT JOIN orders o ON o.cust = c.id`,
+  full_join: `SELECT c.id, o.id AS oid FROM customers c FULL JOIN orders o ON o.cust = c.id`,
+  semi_join: `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.cust = c.id AND o.amt > 10)`,
+  anti_join_not_in: `SELECT id FROM customers WHERE id NOT IN (SELECT cust FROM orders WHERE amt > 15)`,
+  scalar_subquery: `SELECT id, amt FROM orders WHERE amt > (SELECT avg(amt) FROM orders)`,
+  correlated_scalar: `SELECT c.id, (SELECT count(*) FROM orders o WHERE o.cust = c.id) AS n FROM customers c`,
 };
 
 let h: DvmHarness;

@@ -22,9 +22,10 @@ const CASES: [code: string, query: string][] = [
   ['select_into', `SELECT id INTO newtab FROM orders`],
   ['no_from', `SELECT 1`],
   ['values', `VALUES (1), (2)`],
-  ['values', `SELECT * FROM (VALUES (1)) v(x)`],
-  ['outer_join', `SELECT o.id FROM orders o LEFT JOIN customers c ON c.id = o.cust`],
-  ['outer_join', `SELECT o.id FROM orders o FULL JOIN customers c ON c.id = o.cust`],
+  ['no_from', `SELECT * FROM (VALUES (1)) v(x)`],
+  ['no_from', `SELECT x FROM (SELECT 1 AS x) s`],
+  ['outer_join', `SELECT id FROM orders FULL JOIN customers USING (id)`],
+  ['outer_join', `SELECT * FROM orders NATURAL RIGHT JOIN customers`],
   ['join_alias', `SELECT j.id FROM (orders o JOIN customers c ON c.id = o.cust) AS j`],
   ['lateral', `SELECT o.id FROM orders o, LATERAL (SELECT 1 AS one) s`],
   ['function_in_from', `SELECT g FROM generate_series(1, 3) g`],
@@ -41,10 +42,17 @@ const CASES: [code: string, query: string][] = [
   ['window_order', `SELECT lag(sku) OVER (ORDER BY sku) FROM items`],
   ['window_unsupported', `SELECT string_agg(note, ',') OVER () FROM orders`],
   ['window_unsupported', `SELECT sum(amt) OVER w FROM orders WINDOW w AS (PARTITION BY cust)`],
-  ['sublink', `SELECT id FROM orders WHERE cust IN (SELECT id FROM customers)`],
-  ['sublink', `SELECT id FROM orders WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = cust)`],
-  ['sublink', `SELECT id, (SELECT max(tier) FROM customers) FROM orders`],
-  ['sublink', `SELECT id FROM orders WHERE coalesce(cust, (SELECT 1 FROM customers LIMIT 1)) > 0`],
+  ['limit', `SELECT id FROM orders WHERE coalesce(cust, (SELECT 1 FROM customers ORDER BY 1 LIMIT 1)) > 0`],
+  ['sublink', `SELECT id FROM orders WHERE cust > 2 OR cust IN (SELECT id FROM customers)`],
+  ['sublink', `SELECT id, EXISTS (SELECT 1 FROM customers c WHERE c.id = cust) FROM orders`],
+  ['sublink', `SELECT id, (SELECT tier FROM customers c WHERE c.id = cust) FROM orders`],
+  ['sublink', `SELECT id FROM orders WHERE coalesce(cust, (SELECT id FROM customers)) > 0`],
+  ['sublink', `SELECT id FROM orders o WHERE EXISTS (SELECT cust FROM customers c WHERE c.id = o.cust GROUP BY cust)`],
+  ['sublink', `SELECT id FROM orders o WHERE amt > (SELECT sum(amt) FROM customers c WHERE c.tier > o.cust)`],
+  ['sublink', `SELECT id FROM orders o JOIN customers c ON c.id IN (SELECT cust FROM orders)`],
+  ['sublink', `SELECT id, ARRAY(SELECT tier FROM customers) FROM orders`],
+  ['sublink', `SELECT id, (SELECT sum(amt) OVER () FROM orders) FROM customers`],
+  ['sublink', `SELECT id FROM customers c WHERE id IN (SELECT rank() OVER (ORDER BY amt) FROM orders o WHERE o.cust = c.id)`],
   ['recursive_cte', `WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r`],
   ['modifying_cte', `WITH d AS (DELETE FROM orders RETURNING id) SELECT id FROM d`],
   ['aggregate_nested', `SELECT id FROM orders WHERE sum(amt) > 3`],
@@ -98,9 +106,9 @@ describe('restriction walker', () => {
   });
 
   it('reports where the construct is', () => {
-    const q = `SELECT id FROM orders o LEFT JOIN customers c ON c.id = o.cust`;
+    const q = `SELECT id FROM orders WHERE cust > 2 OR cust IN (SELECT id FROM customers)`;
     const e = rejection(q);
-    expect(e.location).not.toBeNull();
+    expect(q.slice(e.location!)).toMatch(/^IN \(SELECT/);
     const e2 = rejection(`SELECT cust, xmlagg(note::xml) FROM orders GROUP BY cust`);
     expect(`SELECT cust, xmlagg(note::xml) FROM orders GROUP BY cust`.slice(e2.location!)).toMatch(/^xmlagg/);
   });

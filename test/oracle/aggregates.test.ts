@@ -9,8 +9,8 @@
 import { oracleShard } from './shard.ts';
 
 oracleShard(0, 1, {
-  name: 'DIFFERENTIAL oracle: MIN/MAX and group-rescan aggregates',
-  features: { aggregates: true },
+  label: 'DIFFERENTIAL oracle: MIN/MAX and group-rescan aggregates',
+  grammar: { aggregates: true },
   cases: Number(process.env.PGTRICKLE_ORACLE_AGG_CASES ?? 150),
   seedOffset: 1_000_000,
 });

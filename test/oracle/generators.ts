@@ -288,6 +288,22 @@ interface Cte {
   readonly cols: readonly OutCol[];
 }
 
+/**
+ * Grammar groups beyond select-project-join-aggregate (issue 10): outer joins
+ * (LEFT/RIGHT/FULL, mixed with inner joins, any ON), sublinks in WHERE
+ * ([NOT] EXISTS, [NOT] IN, op ANY/ALL, NOT … ALL; correlated or not, nested)
+ * and scalar subqueries (WHERE, SELECT list, HAVING; correlated by equality),
+ * plus the issue-11 groups of `Features`. A group left out is off.
+ */
+export interface Grammar extends Features {
+  readonly outerJoins?: boolean;
+  readonly sublinks?: boolean;
+  readonly scalars?: boolean;
+}
+
+export const BASE_GRAMMAR: Grammar = { outerJoins: false, sublinks: false, scalars: false };
+export const BREADTH_GRAMMAR: Grammar = { outerJoins: true, sublinks: true, scalars: true };
+
 class QueryGen {
   private alias = 0;
   private ctes: Cte[] = [];
@@ -298,8 +314,10 @@ class QueryGen {
     private readonly r: Rand,
     private readonly schema: Schema,
     private readonly prefer: Table | null = null,
-    private readonly features: Features = NO_FEATURES,
-  ) {}
+    private readonly grammar: Grammar = BASE_GRAMMAR,
+  ) {
+    if (grammar.sublinks || grammar.scalars) this.budget = 6;
+  }
 
   private nextAlias(prefix: string): string {
     this.alias += 1;
@@ -319,7 +337,7 @@ class QueryGen {
       }
     }
     const q = this.query(2, null);
-    const order = this.features.topk && r.chance(0.7) ? this.topkClause(q.cols) : '';
+    const order = this.grammar.topk && r.chance(0.7) ? this.topkClause(q.cols) : '';
     return { sql: `${withParts.length ? `WITH ${withParts.join(', ')} ` : ''}${q.sql}${order}`, cols: q.cols };
   }
 
@@ -346,7 +364,7 @@ class QueryGen {
   /** A query: one SELECT, or a UNION ALL of 2–3. `want` forces the output types. */
   query(depth: number, want: readonly ColType[] | null): GenQuery {
     const r = this.r;
-    if (this.features.setOps && this.budget >= 2 && r.chance(0.5)) return this.setOperation(depth, want);
+    if (this.grammar.setOps && this.budget >= 2 && r.chance(0.5)) return this.setOperation(depth, want);
     if (want === null && this.budget >= 2 && r.chance(0.15)) {
       const first = this.select(depth, null);
       const types = first.cols.map((c) => c.type);
@@ -375,8 +393,10 @@ class QueryGen {
     const r = this.r;
     const from = this.from(depth);
     const where = r.chance(0.5) || from.pending.length ? [...from.pending, ...(r.chance(0.5) ? [genPred(r, from.scope, 2)] : [])] : [];
+    if (this.grammar.sublinks && this.budget >= 1 && r.chance(0.6)) where.push(this.sublinkPred(from.scope, depth));
+    if (this.grammar.scalars && this.budget >= 1 && r.chance(0.25)) where.push(this.scalarPred(from.scope));
     const whereSql = where.length ? ` WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
-    if (r.chance(this.features.aggregates ? 0.7 : 0.4)) return this.grouped(from, whereSql, want);
+    if (r.chance(this.grammar.aggregates ? 0.7 : 0.4)) return this.grouped(from, whereSql, want);
     // Not on a stream table: its `*` includes the hidden __pgt_ columns.
     if (want === null && from.single?.table && from.single.table.name !== 'up' && r.chance(0.1)) {
       // `alias.*`: the table's own column names become the output names.
@@ -388,13 +408,14 @@ class QueryGen {
     const cols: OutCol[] = [];
     for (let i = 0; i < n; i++) {
       const type = want ? want[i]! : this.someType(from.scope);
-      const w = this.features.windows && (type === 'int' || (want === null && r.chance(0.5))) && r.chance(0.6) ? this.windowCall(from) : null;
+      const w = this.grammar.windows && (type === 'int' || (want === null && r.chance(0.5))) && r.chance(0.6) ? this.windowCall(from) : null;
       if (w) {
         items.push(`${w} AS o${i + 1}`);
         cols.push({ name: `o${i + 1}`, type: 'int' });
         continue;
       }
-      items.push(`${genExpr(r, from.scope, type, r.chance(0.3) ? 2 : 0)} AS o${i + 1}`);
+      const scalar = this.grammar.scalars && type === 'int' && this.budget >= 1 && r.chance(0.2);
+      items.push(`${scalar ? this.scalarSubquery(from.scope, true) : genExpr(r, from.scope, type, r.chance(0.3) ? 2 : 0)} AS o${i + 1}`);
       cols.push({ name: `o${i + 1}`, type });
     }
     const distinct = r.chance(0.2) ? 'DISTINCT ' : '';
@@ -502,12 +523,13 @@ class QueryGen {
     let having = '';
     if (r.chance(0.25)) {
       // (numeric-valued: the comparisons below are with integers)
-      const agg = this.features.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const), false) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
+      const agg = this.grammar.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const), false) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
       having = ` HAVING ${r.pick([
         () => `${agg.sql} > ${r.pick(['0', '1', '2'])}`,
         () => `${agg.sql} IS NOT NULL`,
         () => `count(*) >= 2`,
         () => `(${agg.sql} < 3) OR count(*) = 1`,
+        () => (this.grammar.scalars && this.budget >= 1 ? `count(*) >= ${this.scalarSubquery([], false)}` : 'count(*) >= 2'),
       ])()}`;
     }
     const distinct = r.chance(0.1) ? 'DISTINCT ' : '';
@@ -537,12 +559,12 @@ class QueryGen {
       options.push(() => ({ sql: `sum(${genExpr(r, scope, 'numeric', 1)})${filter()}`, type: 'numeric' }));
       options.push(() => ({ sql: `COALESCE(sum(${r.pick(nums).ref}), 0.0)`, type: 'numeric' }));
     }
-    if (this.features.windows && windows && (want === null || want === 'int')) {
+    if (this.grammar.windows && windows && (want === null || want === 'int')) {
       // A window over an aggregate: ranks of groups.
       options.push(() => ({ sql: `rank() OVER (ORDER BY count(*)${r.pick(['', ' DESC'])})`, type: 'int' }));
       if (ints.length) options.push(() => ({ sql: `(sum(count(*)) OVER ())::integer`, type: 'int' }));
     }
-    if (this.features.aggregates) {
+    if (this.grammar.aggregates) {
       // MIN/MAX (extreme state, rescanned when the extreme leaves) and group-rescan aggregates.
       const extreme = (t: ColType, cols: readonly ScopeCol[]) => () => {
         const f = r.pick(['min', 'max']);
@@ -603,9 +625,26 @@ class QueryGen {
     const n = this.budget > 1 ? r.int(1, Math.min(3, this.budget)) : 1;
     for (let i = 1; i < n; i++) {
       const next = this.fromItem(depth);
-      const style = r.pick(['join', 'comma', 'cross', 'join'] as const);
-      const left = style === 'join' ? group.flatMap((g) => g.scope) : scope;
-      if (style === 'join') {
+      const styles = this.grammar.outerJoins
+        ? (['join', 'comma', 'cross', 'join', 'left', 'left', 'right', 'full'] as const)
+        : (['join', 'comma', 'cross', 'join'] as const);
+      const style = r.pick(styles);
+      const left = style !== 'comma' && style !== 'cross' ? group.flatMap((g) => g.scope) : scope;
+      if (style === 'left' || style === 'right' || style === 'full') {
+        const kw = style.toUpperCase();
+        const leftNames = group.flatMap((g) => g.names);
+        const common = next.names.filter((nm, j) => leftNames.filter((l) => l === nm).length === 1 &&
+          next.names.filter((x) => x === nm).length === 1 &&
+          left[leftNames.indexOf(nm)]!.type === next.scope[j]!.type);
+        // USING only with LEFT: the merged column of RIGHT/FULL JOIN USING is refused.
+        if (style === 'left' && common.length && r.chance(0.2)) sql = `${sql} LEFT JOIN ${next.sql} USING (${r.pick(common)})`;
+        else if (style === 'full') {
+          // PostgreSQL runs FULL JOIN only on hash- or merge-joinable conditions: equalities.
+          const pairs = left.flatMap((a) => next.scope.filter((b) => b.type === a.type && b.type !== 'bool').map((b) => [a, b] as const));
+          const eqs = pairs.length ? Array.from({ length: r.chance(0.2) ? 2 : 1 }, () => r.pick(pairs)).map(([a, b]) => `${a.ref} = ${b.ref}`) : [];
+          sql = eqs.length ? `${sql} FULL JOIN ${next.sql} ON ${eqs.join(' AND ')}` : `${sql} LEFT JOIN ${next.sql} ON ${this.joinCondition(left, next.scope)}`;
+        } else sql = `${sql} ${kw} JOIN ${next.sql} ON ${r.chance(0.15) ? genPred(r, r.chance(0.5) ? left : next.scope, 0) : this.joinCondition(left, next.scope)}`;
+      } else if (style === 'join') {
         // USING needs the name exactly once on each side.
         const leftNames = group.flatMap((g) => g.names);
         const common = next.names.filter((nm, j) => leftNames.filter((l) => l === nm).length === 1 &&
@@ -633,6 +672,68 @@ class QueryGen {
       return r.chance(0.15) ? `${eq} AND ${genPred(r, [...left, ...right], 0)}` : eq;
     }
     return genPred(r, [...left, ...right], 1);
+  }
+
+  /** An int expression over the outer scope (a column mostly: correlations and IN tests). */
+  private intOf(scope: readonly ScopeCol[]): string {
+    const ints = colsOf(scope, 'int');
+    return ints.length && !this.r.chance(0.1) ? this.r.pick(ints).ref : literal(this.r, 'int');
+  }
+
+  /** A correlation `x.col = outer.col` (or none), plus an optional local predicate. */
+  private subWhere(inner: FromItem, outer: readonly ScopeCol[], correlated: boolean, depth: number): string {
+    const r = this.r;
+    const parts: string[] = [];
+    if (correlated) {
+      const ints = colsOf(inner.scope, 'int');
+      const n = r.chance(0.2) ? 2 : 1;
+      for (let i = 0; i < n; i++) parts.push(`${r.pick(ints).ref} ${r.chance(0.85) ? '=' : r.pick(CMP)} ${this.intOf(outer)}`);
+    }
+    if (r.chance(0.4)) parts.push(genPred(r, inner.scope, 1));
+    // A sublink nested in the sublink (uncorrelated to the outermost query).
+    if (this.grammar.sublinks && depth > 0 && this.budget >= 1 && r.chance(0.15)) parts.push(this.sublinkPred(inner.scope, depth - 1));
+    return parts.length ? ` WHERE ${parts.map((p) => `(${p})`).join(' AND ')}` : '';
+  }
+
+  /** [NOT] EXISTS, [NOT] IN, op ANY / ALL, NOT (op ALL), row IN. */
+  private sublinkPred(outer: readonly ScopeCol[], depth: number): string {
+    const r = this.r;
+    const inner = this.baseTableItem();
+    this.budget -= 1;
+    const innerInts = colsOf(inner.scope, 'int');
+    const correlated = r.chance(0.6);
+    const where = this.subWhere(inner, outer, correlated, depth);
+    const y = r.pick(innerInts).ref;
+    return r.pick([
+      () => `EXISTS (SELECT 1 FROM ${inner.sql}${where})`,
+      () => `NOT EXISTS (SELECT ${r.chance(0.5) ? '*' : y} FROM ${inner.sql}${where})`,
+      () => `${this.intOf(outer)} IN (SELECT ${y} FROM ${inner.sql}${where})`,
+      () => `${this.intOf(outer)} NOT IN (SELECT ${y} FROM ${inner.sql}${where})`,
+      () => `${this.intOf(outer)} ${r.pick(CMP)} ANY (SELECT ${y} FROM ${inner.sql}${where})`,
+      () => `${this.intOf(outer)} ${r.pick(CMP)} ALL (SELECT ${y} FROM ${inner.sql}${where})`,
+      () => `NOT (${this.intOf(outer)} ${r.pick(CMP)} ALL (SELECT ${y} FROM ${inner.sql}${where}))`,
+      () => `(${this.intOf(outer)}, ${this.intOf(outer)}) ${r.chance(0.5) ? 'IN' : 'NOT IN'} (SELECT ${y}, ${r.pick(innerInts).ref} FROM ${inner.sql}${where})`,
+      () => `${this.intOf(outer)} IN (SELECT ${y} FROM ${inner.sql}${correlated ? '' : where} GROUP BY ${y}${r.chance(0.5) ? ' HAVING count(*) > 1' : ''})`,
+    ])();
+  }
+
+  /** `(SELECT count(*) | sum(x.int) | … FROM t x [WHERE x.k = outer.k …])`: always one row. */
+  private scalarSubquery(outer: readonly ScopeCol[], allowCorrelated: boolean): string {
+    const r = this.r;
+    const inner = this.baseTableItem();
+    this.budget -= 1;
+    const ints = colsOf(inner.scope, 'int');
+    const agg = r.pick([`count(*)`, `count(${r.pick(ints).ref})`, `COALESCE(sum(${r.pick(ints).ref}), 0)`, `sum(${r.pick(ints).ref})`, `count(*) + 1`]);
+    const correlated = allowCorrelated && colsOf(outer, 'int').length > 0 && r.chance(0.6);
+    const parts: string[] = [];
+    if (correlated) parts.push(`${r.pick(ints).ref} = ${r.pick(colsOf(outer, 'int')).ref}`);
+    if (r.chance(0.3)) parts.push(genPred(r, inner.scope, 1));
+    return `(SELECT ${agg} FROM ${inner.sql}${parts.length ? ` WHERE ${parts.map((p) => `(${p})`).join(' AND ')}` : ''})`;
+  }
+
+  /** `outer_expr op (scalar subquery)`. */
+  private scalarPred(outer: readonly ScopeCol[]): string {
+    return `${this.intOf(outer)} ${this.r.pick(CMP)} ${this.scalarSubquery(outer, true)}`;
   }
 
   private fromItem(depth: number): FromItem {
@@ -667,6 +768,14 @@ class QueryGen {
     return this.tableItem();
   }
 
+  /** A source table (every one has the int `k`; an upstream stream table may have no int column). */
+  private baseTableItem(): FromItem {
+    const tables = this.schema.tables.filter((t) => t.name !== 'up');
+    const t = this.r.pick(tables);
+    const alias = this.nextAlias('t');
+    return { sql: `${t.name} AS ${alias}`, names: t.columns.map((c) => c.name), scope: t.columns.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type })), table: t };
+  }
+
   private tableItem(): FromItem {
     const t = this.prefer && this.r.chance(0.6) ? this.prefer : this.r.pick(this.schema.tables);
     const alias = this.nextAlias('t');
@@ -691,8 +800,8 @@ interface FromClause {
   readonly single: FromItem | null;
 }
 
-export function genQuery(r: Rand, schema: Schema, features: Features = NO_FEATURES): GenQuery {
-  return new QueryGen(r, schema, null, features).top();
+export function genQuery(r: Rand, schema: Schema, grammar: Grammar = BASE_GRAMMAR): GenQuery {
+  return new QueryGen(r, schema, null, grammar).top();
 }
 
 // ───────────────────────────── DML ─────────────────────────────
@@ -779,18 +888,18 @@ export interface OracleCase {
   readonly rounds: readonly Round[];
 }
 
-export function genCase(r: Rand, features: Features = NO_FEATURES): OracleCase {
+export function genCase(r: Rand, grammar: Grammar = BASE_GRAMMAR): OracleCase {
   const schema = genSchema(r);
   const data = genInitialData(r, schema);
   if (r.chance(0.12)) {
     // A stream table over a stream table: `up`'s storage is a keyless source of `st`.
-    const upstream = genQuery(r, schema, features);
+    const upstream = genQuery(r, schema, grammar);
     const up: Table = { name: 'up', columns: upstream.cols.map((col) => ({ name: col.name, type: col.type, notNull: false })), pk: null };
-    const query = new QueryGen(r, { tables: [up, ...schema.tables] }, up, features).top();
+    const query = new QueryGen(r, { tables: [up, ...schema.tables] }, up, grammar).top();
     const rounds = Array.from({ length: r.int(2, 4) }, () => genRound(r, schema));
     return { schema, data, upstream, query, rounds };
   }
-  const query = genQuery(r, schema, features);
+  const query = genQuery(r, schema, grammar);
   const rounds = Array.from({ length: r.int(2, 4) }, () => genRound(r, schema));
   return { schema, data, query, rounds };
 }

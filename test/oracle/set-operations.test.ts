@@ -7,8 +7,8 @@
 import { oracleShard } from './shard.ts';
 
 oracleShard(0, 1, {
-  name: 'DIFFERENTIAL oracle: set operations',
-  features: { setOps: true, aggregates: true },
+  label: 'DIFFERENTIAL oracle: set operations',
+  grammar: { setOps: true, aggregates: true },
   cases: Number(process.env.PGTRICKLE_ORACLE_SETOP_CASES ?? 150),
   seedOffset: 2_000_000,
 });

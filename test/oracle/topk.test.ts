@@ -7,8 +7,8 @@
 import { oracleShard } from './shard.ts';
 
 oracleShard(0, 1, {
-  name: 'DIFFERENTIAL oracle: TopK',
-  features: { topk: true, setOps: true, aggregates: true },
+  label: 'DIFFERENTIAL oracle: TopK',
+  grammar: { topk: true, setOps: true, aggregates: true },
   cases: Number(process.env.PGTRICKLE_ORACLE_TOPK_CASES ?? 150),
   seedOffset: 3_000_000,
 });

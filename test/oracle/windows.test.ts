@@ -7,8 +7,8 @@
 import { oracleShard } from './shard.ts';
 
 oracleShard(0, 1, {
-  name: 'DIFFERENTIAL oracle: window functions',
-  features: { windows: true, aggregates: true, topk: true },
+  label: 'DIFFERENTIAL oracle: window functions',
+  grammar: { windows: true, aggregates: true, topk: true },
   cases: Number(process.env.PGTRICKLE_ORACLE_WINDOW_CASES ?? 150),
   seedOffset: 4_000_000,
 });

@@ -25,6 +25,10 @@ interface GroupedInput {
   groupClause: readonly PgNode[];
   having: PgNode | null;
   rootTypes: readonly string[] | null;
+  /** Joins relations above the aggregate, below HAVING (scalar subqueries, build/sublinks.ts). */
+  above?: (node: OpNode) => OpNode;
+  /** Columns of those relations: one value per row, allowed outside GROUP BY. */
+  values?: ReadonlySet<string>;
 }
 
 interface AggDraft {
@@ -114,6 +118,8 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
       const kind = kindOf(node);
       if (kind === 'FuncCall' && isAggregateCall(bodyOf(node), userAggregates)) return boundRef(registerAggregate(node).col.id);
       if (NOT_EXPRESSIONS.has(kind)) return undefined;
+      const valueId = boundId(node);
+      if (valueId !== null && input.values?.has(valueId)) return node;
       let bound: Expr | null = null;
       try {
         bound = scope.bind(node);
@@ -186,6 +192,7 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
   });
 
   let node: OpNode = makeAggregate(input.node, groups, calls);
+  if (input.above) node = input.above(node);
   if (having) node = makeFilter(node, having);
   return { node, targets: rewritten.map((e) => exprOf(e.ast)) };
 }

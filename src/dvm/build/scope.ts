@@ -24,13 +24,29 @@ export interface RangeEntry {
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']);
 
 export class Scope {
+  /** Set when a name was resolved in `outer` (the subquery is correlated). */
+  outerUsed = false;
+
   constructor(
     readonly entries: readonly RangeEntry[],
     /** Columns merged by JOIN USING / NATURAL: an unqualified name means the merged column. */
     readonly merged: ReadonlyMap<string, Col>,
+    /** The enclosing query's scope, for the correlated references of a subquery (innermost name wins). */
+    readonly outer: Scope | null = null,
   ) {}
 
   resolve(fields: readonly string[], at: PgBody): Col {
+    try {
+      return this.resolveHere(fields, at);
+    } catch (raw) {
+      if (!this.outer || !(raw instanceof UnsupportedQueryError) || raw.code !== 'unknown_column') throw raw;
+      const col = this.outer.resolve(fields, at);
+      this.outerUsed = true;
+      return col;
+    }
+  }
+
+  private resolveHere(fields: readonly string[], at: PgBody): Col {
     const loc = typeof at.location === 'number' ? at.location : null;
     const colName = fields[fields.length - 1]!;
     const notFound = (): never => {
@@ -73,6 +89,11 @@ export class Scope {
     const out = mapNodes(ast, (node) => {
       const replaced = hook?.(node);
       if (replaced !== undefined) return replaced;
+      if (kindOf(node) === 'SubLink') {
+        // Supported sublinks were replaced before binding (build/sublinks.ts); this one is in a position that is not.
+        const b = bodyOf(node);
+        throw new UnsupportedQueryError('sublink', `${String(b.subLinkType ?? '').replace('_SUBLINK', '')} subquery in this position`, b.location ?? null);
+      }
       if (kindOf(node) !== 'ColumnRef' || boundId(node) !== null) return undefined;
       const body = bodyOf(node);
       const fields = (body.fields as PgNode[]).map((f) => (f.String ? String(f.String.sval) : '*'));

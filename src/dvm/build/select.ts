@@ -11,9 +11,8 @@
 import { bodyOf, kindOf, type PgBody, type PgNode } from '../ast.ts';
 import { UnsupportedQueryError } from '../errors.ts';
 import { boundRef, exprOf } from '../emit/expr.ts';
-import type { Col, OpNode, ProjectItem, ScanColumn, UnionBranch } from '../ir.ts';
+import type { Col, Expr, OpNode, ProjectItem, ScanColumn, UnionBranch } from '../ir.ts';
 import { makeDistinct } from '../ops/distinct.ts';
-import { makeFilter } from '../ops/filter.ts';
 import { makeJoin } from '../ops/join.ts';
 import { makeProject } from '../ops/project.ts';
 import { makeScan } from '../ops/scan.ts';
@@ -24,6 +23,9 @@ import type { CompileSource } from '../types.ts';
 import type { BuildContext } from './context.ts';
 import { buildGrouped } from './grouping.ts';
 import { buildWindows } from './window.ts';
+import { applyWhere, extractScalars } from './sublinks.ts';
+import { makeOuterJoin } from '../ops/outer-join.ts';
+import { makeConstant } from '../ops/constant.ts';
 import { Scope, type RangeEntry, type ScopeColumn } from './scope.ts';
 
 export interface Built {
@@ -38,7 +40,7 @@ interface CteDef {
   readonly env: CteEnv | null;
 }
 
-interface CteEnv {
+export interface CteEnv {
   readonly defs: ReadonlyMap<string, CteDef>;
   readonly parent: CteEnv | null;
 }
@@ -88,23 +90,32 @@ function renamed(names: readonly string[], aliases: readonly string[]): string[]
 export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
   const scopeEnv = withEnv(sel, env);
   if ((sel.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return buildSetOperation(ctx, sel, scopeEnv, rootTypes);
+  if (sel.valuesLists?.length) return buildValues(ctx, sel, rootTypes);
 
-  const from = buildFromList(ctx, sel.fromClause as PgNode[], scopeEnv);
+  const from: FromResult = sel.fromClause?.length
+    ? buildFromList(ctx, sel.fromClause as PgNode[], scopeEnv)
+    : { node: makeConstant([[]], []), entries: [], star: [], merged: new Map() };
   const scope = new Scope(from.entries, from.merged);
   let node: OpNode = from.node;
-  if (sel.whereClause) node = makeFilter(node, scope.bind(sel.whereClause));
+  if (sel.whereClause) node = applyWhere(ctx, node, scope, sel.whereClause, scopeEnv);
 
   const targets = expandTargets(ctx, sel.targetList as PgNode[], scope, from.star);
   let items: ProjectItem[];
   const userAggregates = new Set(ctx.input.userAggregates ?? []);
   const grouped = (sel.groupClause ?? []).length > 0 || containsAggregate(sel.targetList, userAggregates) || containsAggregate(sel.havingClause, userAggregates);
   if (grouped) {
-    const g = buildGrouped(ctx, { node, scope, targets, groupClause: sel.groupClause ?? [], having: sel.havingClause ?? null, rootTypes });
+    // Scalar subqueries over a grouped query: joined above the aggregate (uncorrelated only).
+    const pre = extractScalars(ctx, scope, [...targets.map((t) => t.ast), sel.havingClause ?? null], scopeEnv, false);
+    const scalarTargets = targets.map((t, i) => ({ name: t.name, ast: pre.asts[i]! }));
+    const having = pre.asts[targets.length] ?? null;
+    const g = buildGrouped(ctx, { node, scope, targets: scalarTargets, groupClause: sel.groupClause ?? [], having, rootTypes, above: pre.attach, values: pre.ids });
     node = g.node;
     items = g.targets.map((expr, i) => ({ col: ctx.col(targets[i]!.name, rootTypes?.[i] ?? ctx.typeOf(expr)), expr, cast: rootTypes?.[i] ?? null }));
   } else {
+    const pre = extractScalars(ctx, scope, targets.map((t) => t.ast), scopeEnv, true);
+    node = pre.attach(node);
     items = targets.map((t, i) => {
-      const expr = scope.bind(t.ast);
+      const expr = scope.bind(pre.asts[i]!);
       return { col: ctx.col(t.name, rootTypes?.[i] ?? ctx.typeOf(expr)), expr, cast: rootTypes?.[i] ?? null };
     });
   }
@@ -115,6 +126,16 @@ export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, 
   node = makeProject(windowed.node, windowed.items);
   if (sel.distinctClause?.length) node = makeDistinct(node);
   return { node, names: targets.map((t) => t.name) };
+}
+
+/** VALUES (…), (…): constant rows, columns named column1…N as PostgreSQL names them. */
+function buildValues(ctx: BuildContext, sel: PgBody, rootTypes: readonly string[] | null): Built {
+  const empty = new Scope([], new Map());
+  const rows = (sel.valuesLists as PgNode[]).map((row) => ((row.List?.items ?? []) as PgNode[]).map((e) => empty.bind(e)));
+  const width = rows[0]?.length ?? 0;
+  const names = Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const columns = names.map((name, i) => ctx.col(name, rootTypes?.[i] ?? ctx.typeOf(rows[0]![i]!)));
+  return { node: makeConstant(rows, columns), names };
 }
 
 function expandTargets(ctx: BuildContext, list: readonly PgNode[], scope: Scope, star: readonly ScopeColumn[]): Target[] {
@@ -188,7 +209,7 @@ function buildUnionAll(ctx: BuildContext, leaves: readonly PgBody[], env: CteEnv
   return { node: makeUnionAll(branches, columns, ctx.col('branch_key', 'bigint')), names: first.names };
 }
 
-function buildFromList(ctx: BuildContext, items: readonly PgNode[], env: CteEnv | null): FromResult {
+export function buildFromList(ctx: BuildContext, items: readonly PgNode[], env: CteEnv | null): FromResult {
   let acc: FromResult | null = null;
   for (const item of items) {
     const r = buildFromItem(ctx, item, env);
@@ -290,9 +311,10 @@ function buildJoin(ctx: BuildContext, j: PgBody, env: CteEnv | null): FromResult
     const rightNames = new Set(right.star.map((c) => c.name));
     usingNames = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
   }
+  const join = (condition: Expr | null): OpNode => joinOf(ctx, j, left.node, right.node, condition);
   if (usingNames.length === 0) {
     const condition = j.quals ? new Scope(entries, merged).bind(j.quals) : null;
-    return { node: makeJoin(left.node, right.node, condition), entries, star: [...left.star, ...right.star], merged };
+    return { node: join(condition), entries, star: [...left.star, ...right.star], merged };
   }
   const pairs = usingNames.map((name) => {
     const l = sideColumn(left, name);
@@ -311,7 +333,25 @@ function buildJoin(ctx: BuildContext, j: PgBody, env: CteEnv | null): FromResult
     ...left.star.filter((c) => !usedLeft.has(c.col.id)),
     ...right.star.filter((c) => !usedRight.has(c.col.id)),
   ];
+  if (j.jointype === 'JOIN_FULL' || j.jointype === 'JOIN_RIGHT') {
+    // The merged column of a FULL JOIN is COALESCE(l, r), of a RIGHT JOIN the right one: not maintained yet.
+    throw new UnsupportedQueryError('outer_join', `${j.jointype === 'JOIN_FULL' ? 'FULL' : 'RIGHT'} JOIN with USING / NATURAL`, j.location ?? null);
+  }
   for (const p of pairs) merged.set(p.name, p.l.col);
-  return { node: makeJoin(left.node, right.node, condition), entries, star, merged };
+  return { node: join(condition), entries, star, merged };
+}
+
+/** INNER → Join; LEFT / FULL → OuterJoin; RIGHT → LEFT with the sides swapped (columns in the user's order). */
+function joinOf(ctx: BuildContext, j: PgBody, left: OpNode, right: OpNode, condition: Expr | null): OpNode {
+  switch (j.jointype ?? 'JOIN_INNER') {
+    case 'JOIN_LEFT':
+      return makeOuterJoin('left', left, right, condition, ctx.col('outer_key', 'bigint'));
+    case 'JOIN_RIGHT':
+      return makeOuterJoin('left', right, left, condition, ctx.col('outer_key', 'bigint'), [...left.columns, ...right.columns]);
+    case 'JOIN_FULL':
+      return makeOuterJoin('full', left, right, condition, ctx.col('outer_key', 'bigint'));
+    default:
+      return makeJoin(left, right, condition);
+  }
 }
 

@@ -11,6 +11,10 @@ import { setOpRules } from './set-op.ts';
 import { topkRules } from './topk.ts';
 import { windowRules } from './window.ts';
 import { unionAllRules } from './union-all.ts';
+import { outerJoinRules } from './outer-join.ts';
+import { padRules } from './pad.ts';
+import { semiJoinRules } from './semi-join.ts';
+import { constantRules } from './constant.ts';
 
 export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Scan: scanRules,
@@ -23,6 +27,10 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   SetOp: setOpRules,
   TopK: topkRules,
   Window: windowRules,
+  SemiJoin: semiJoinRules,
+  OuterJoin: outerJoinRules,
+  Pad: padRules,
+  Constant: constantRules,
 };
 
 /** The rules of a node's kind (the table above guarantees every kind has them). */
