@@ -152,6 +152,14 @@ describe('DIFFERENTIAL regressions (real system)', () => {
     expect(status).toBe('installed');
   });
 
+  it('a TopK WITH TIES whose only ORDER BY key is a constant keeps every row (was an empty ORDER BY: syntax error at FETCH)', async () => {
+    const schema = { tables: [table('b', [['id', 'int', true], ['k', 'int'], ['s1', 'text']], ['id'])] };
+    const status = await runner.runCase(oracleCase(schema, [`INSERT INTO b VALUES (6, 2, 'b'), (2, NULL, 'b'), (4, 3, 'c'), (1, 1, 'a'), (3, 1, NULL), (5, 2, 'a')`],
+      `SELECT 3 AS o1 FROM b AS t1 ORDER BY o1 DESC FETCH FIRST 5 ROWS WITH TIES`,
+      [[`DELETE FROM b WHERE k IS NULL`], [`INSERT INTO b VALUES (7, 0, 'd')`, `DELETE FROM b WHERE id IN (1, 3, 4)`]]));
+    expect(status).toBe('installed');
+  });
+
   it('a MIN whose extreme is deleted is rescanned, and one whose extreme stays is moved from the delta alone', async () => {
     const schema = { tables: [table('a', [['id', 'int', true], ['k', 'int'], ['i1', 'int']], ['id'])] };
     await runner.runCase(oracleCase(schema, [`INSERT INTO a VALUES (1, 1, 3), (2, 1, 1), (3, 2, 0), (4, NULL, 2), (5, NULL, NULL)`],

@@ -35,6 +35,11 @@ function orderBy(n: TopKNode, alias: string): string {
 /** The kept rows of the current child, in TopK order. */
 export function topkSelect(n: TopKNode, child: string): string {
   const cols = n.columns.map((c: Col) => `t.${ident(c.id)}`);
+  if (n.withTies && n.order.length === 0) {
+    // Every ORDER BY key was a constant (dropped by the builder): all rows are tied with the last, so
+    // WITH TIES keeps every row (none for FETCH FIRST 0). `ORDER BY` with no key would be a syntax error.
+    return `SELECT ${cols.join(', ')}\n  FROM ${sub(child, 't')}${n.limit > 0 ? '' : '\n LIMIT 0'}`;
+  }
   const limit = n.withTies ? `FETCH FIRST ${n.limit} ROWS WITH TIES` : `LIMIT ${n.limit}${n.offset ? ` OFFSET ${n.offset}` : ''}`;
   return `SELECT ${cols.join(', ')}\n  FROM ${sub(child, 't')}\n ORDER BY ${orderBy(n, 't')}\n ${limit}`;
 }
