@@ -84,16 +84,25 @@ export interface JoinNode {
   readonly key: readonly Col[] | null;
 }
 
-export type AggFunction = 'count' | 'sum' | 'avg';
+/**
+ * count/sum/avg are algebraic (state = sums); min/max are semi-algebraic
+ * (state = the extreme, rescanned when it leaves); `rescan` is any other
+ * aggregate call (holistic, DISTINCT, ORDER BY, WITHIN GROUP, user-defined),
+ * recomputed over the touched groups from the sources.
+ */
+export type AggFunction = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'rescan';
 
 export interface AggCall {
   readonly col: Col;
   readonly fn: AggFunction;
-  /** null for COUNT(*). */
+  /** null for COUNT(*) and for `rescan` calls. */
   readonly arg: Expr | null;
   readonly filter: Expr | null;
+  /** The whole bound call (FILTER, ORDER BY, DISTINCT, WITHIN GROUP included), for `rescan`; else null. */
+  readonly call: Expr | null;
   /**
-   * Type of the running sum kept for SUM/AVG (and of SUM's result); null for COUNT.
+   * Type of the state kept: the running sum for SUM/AVG (and SUM's result),
+   * the extreme (= argument type) for MIN/MAX; null for COUNT and `rescan`.
    * Chosen so that state arithmetic reproduces PostgreSQL's own result exactly
    * for integer and numeric inputs (see build/aggregate.ts).
    */
@@ -136,6 +145,56 @@ export interface UnionAllNode {
   readonly key: readonly Col[] | null;
   /** Synthetic bigint column: hash of (branch number, branch identity); emitted only when keyed. */
   readonly branchKey: Col;
+}
+
+/** INTERSECT [ALL] / EXCEPT [ALL] (ops/set-op.ts). */
+export interface SetOpNode {
+  readonly kind: 'SetOp';
+  readonly op: 'intersect' | 'except';
+  readonly all: boolean;
+  readonly left: UnionBranch;
+  readonly right: UnionBranch;
+  readonly columns: readonly Col[];
+  /** All columns for the distinct forms; null for ALL (the result has duplicates). */
+  readonly key: readonly Col[] | null;
+}
+
+export interface WindowCall {
+  readonly col: Col;
+  /** The bound call, OVER (…) included. */
+  readonly call: Expr;
+}
+
+/** Window functions over the child's rows (ops/window.ts). */
+export interface WindowNode {
+  readonly kind: 'Window';
+  readonly child: OpNode;
+  readonly calls: readonly WindowCall[];
+  /** PARTITION BY expressions every call shares (the recompute scope); [] = the whole input. */
+  readonly partition: readonly Expr[];
+  /** The child's columns, then one per call. */
+  readonly columns: readonly Col[];
+  readonly key: readonly Col[] | null;
+}
+
+export interface SortKey {
+  readonly col: Col;
+  readonly desc: boolean;
+  /** NULLS FIRST (default: DESC puts NULLs first, ASC last). */
+  readonly nullsFirst: boolean;
+}
+
+/** ORDER BY … LIMIT n [OFFSET m] at the root (ops/topk.ts). */
+export interface TopKNode {
+  readonly kind: 'TopK';
+  readonly child: OpNode;
+  readonly order: readonly SortKey[];
+  readonly limit: number;
+  readonly offset: number;
+  readonly withTies: boolean;
+  readonly columns: readonly Col[];
+  /** The kept rows are numbered copies of their content (see the topk strategy). */
+  readonly key: null;
 }
 
 /**
@@ -209,6 +268,9 @@ export type OpNode =
   | AggregateNode
   | DistinctNode
   | UnionAllNode
+  | SetOpNode
+  | TopKNode
+  | WindowNode
   | SemiJoinNode
   | OuterJoinNode
   | PadNode;

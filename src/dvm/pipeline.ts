@@ -8,7 +8,7 @@
  */
 import { parseQuery, type PgNode } from './ast.ts';
 import { BuildContext } from './build/context.ts';
-import { buildSelect } from './build/select.ts';
+import { buildRoot } from './build/topk.ts';
 import { EmitContext } from './emit/context.ts';
 import { chooseStrategy, STRATEGIES } from './emit/strategy.ts';
 import { LINEAGE } from './emit/strategies/lineage.ts';
@@ -24,7 +24,7 @@ import type { CompiledPlan, CompileInput } from './types.ts';
 import { boundId } from './emit/expr.ts';
 
 /** Bump whenever the generated SQL changes (plans are re-derived on mismatch, D2). */
-export const COMPILER_VERSION = 'dvm-5';
+export const COMPILER_VERSION = 'dvm-6';
 
 interface State {
   readonly input: CompileInput;
@@ -49,7 +49,7 @@ const PASSES: readonly Pass[] = [
     optional: false,
     run: (s) => {
       const ctx = new BuildContext(s.input);
-      const built = buildSelect(ctx, s.statements![0]!.SelectStmt, null, s.input.outputColumns.map((c) => c.type));
+      const built = buildRoot(ctx, s.statements![0]!.SelectStmt, s.input.outputColumns.map((c) => c.type));
       if (built.node.columns.length !== s.input.outputColumns.length) {
         throw new UnsupportedQueryError('output_columns', `query has ${built.node.columns.length} columns, probe has ${s.input.outputColumns.length}`);
       }
@@ -102,7 +102,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Comp
   const fullSelectSql = strategy.fullSelect(plan, new EmitContext(input));
   const deltaCtx = new EmitContext(input);
   const deltaSelectSql = deltaCtx.wrap(strategy.deltaSelect(plan, deltaCtx));
-  if (!root.key) state.warnings.push('no row identity (a keyless source feeds the result): duplicate rows are kept as numbered copies');
+  if (!root.key && root.kind !== 'TopK') state.warnings.push('no row identity (a keyless source feeds the result): duplicate rows are kept as numbered copies');
 
   return {
     compilerVersion: COMPILER_VERSION,

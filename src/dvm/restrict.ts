@@ -19,13 +19,19 @@ const OTHER_AGGREGATES = new Set([
   'array_agg', 'string_agg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor',
   'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict', 'json_object_agg', 'jsonb_object_agg',
   'json_object_agg_strict', 'jsonb_object_agg_strict', 'json_object_agg_unique', 'jsonb_object_agg_unique',
-  'json_object_agg_unique_strict', 'jsonb_object_agg_unique_strict', 'xmlagg',
+  'json_object_agg_unique_strict', 'jsonb_object_agg_unique_strict',
   'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
   'corr', 'covar_pop', 'covar_samp', 'regr_avgx', 'regr_avgy', 'regr_count', 'regr_intercept',
   'regr_r2', 'regr_slope', 'regr_sxx', 'regr_sxy', 'regr_syy',
   'mode', 'percentile_cont', 'percentile_disc', 'rank', 'dense_rank', 'percent_rank', 'cume_dist',
   'any_value', 'range_agg', 'range_intersect_agg',
 ]);
+
+/**
+ * Aggregates refused: XMLAGG's xml has no equality operator, which a
+ * recomputation inside a plan needs (consolidating the rows before the window).
+ */
+const REFUSED_AGGREGATES = new Set(['xmlagg']);
 
 const SET_RETURNING = new Set([
   'generate_series', 'generate_subscripts', 'unnest', 'regexp_matches', 'regexp_split_to_table',
@@ -43,6 +49,15 @@ const EXPRESSION_KINDS = new Set([
   'A_Indices', 'CollateClause', 'SQLValueFunction', 'String', 'Integer', 'Float', 'Boolean', 'BitString',
   'List', 'NamedArgExpr', 'A_Star',
 ]);
+
+/**
+ * Is this FuncCall an aggregate: one of PostgreSQL's built-in aggregates (by
+ * name), or one of the user's (CompileInput.userAggregates)?
+ */
+export function isAggregateCall(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
+  if (call.over) return false;
+  return isUserAggregate(call, userAggregates) || aggregateKind(call) !== null;
+}
 
 /** Is this FuncCall one of PostgreSQL's built-in aggregates (by name)? */
 export function aggregateKind(call: PgBody): 'supported' | 'min_max' | 'other' | null {
@@ -76,14 +91,26 @@ const SUBLINK_TYPES = new Set(['EXISTS_SUBLINK', 'ANY_SUBLINK', 'ALL_SUBLINK', '
 interface ExprContext {
   /** Aggregates may appear here (SELECT list, HAVING) — not inside another aggregate. */
   aggregates: boolean;
+  /** Inside a window call (no window call may nest there). */
+  inWindow?: boolean;
 }
+
+/**
+ * Window functions maintained by partition recompute: ranking, offset, and
+ * the aggregates whose value does not depend on the order of their input.
+ */
+const WINDOW_FUNCTIONS = new Set([
+  'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile',
+  'lag', 'lead', 'first_value', 'last_value', 'nth_value',
+  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor',
+]);
 
 /**
  * Is this call one of the user's aggregates? The list comes from the catalog
  * (CompileInput.userAggregates): an entry `name` matches any call of that
  * name, `schema.name` only a call qualified with that schema.
  */
-function isUserAggregate(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
+export function isUserAggregate(call: PgBody, userAggregates: ReadonlySet<string>): boolean {
   if (userAggregates.size === 0) return false;
   const name = funcName(call);
   const schema = funcSchema(call);
@@ -112,21 +139,20 @@ class Walker {
     if (depth > MAX_DEPTH) fail('too_complex', `more than ${MAX_DEPTH} nested queries`, null);
     if (sel.intoClause) fail('select_into', null, sel.intoClause);
     if (sel.lockingClause?.length) fail('locking', null, bodyOf(sel.lockingClause[0]));
-    if (sel.limitCount || sel.limitOffset) fail('limit', null, sel.limitCount ? bodyOf(sel.limitCount) : bodyOf(sel.limitOffset));
+    if (sel.limitCount || sel.limitOffset) this.limit(sel, top);
     if (sel.valuesLists?.length) {
       // Inside a query a VALUES list is a constant relation; as the whole defining query it has no source.
       if (top) fail('values', null, null);
       for (const row of sel.valuesLists) this.expr(row, { aggregates: false });
       return;
     }
-    if (sel.windowClause?.length) fail('window_function', 'WINDOW clause', bodyOf(sel.windowClause[0]));
+    if (sel.windowClause?.length) fail('window_unsupported', 'WINDOW clause (named windows)', bodyOf(sel.windowClause[0]));
     if (sel.withClause) this.withClause(sel.withClause, depth);
-    if (sel.sortClause?.length) {
+    if (sel.sortClause?.length && !sel.limitCount) {
       this.warnings.push(top ? 'ORDER BY in the defining query is ignored: a stream table has no row order' : 'ORDER BY in a subquery is ignored');
     }
     const op = sel.op ?? 'SETOP_NONE';
     if (op !== 'SETOP_NONE') {
-      if (op !== 'SETOP_UNION' || !sel.all) fail('set_operation', `${op.replace('SETOP_', '')}${sel.all ? ' ALL' : ''}`, null);
       this.select(sel.larg, depth + 1, false);
       this.select(sel.rarg, depth + 1, false);
       return;
@@ -152,10 +178,37 @@ class Walker {
     }
     if (sel.havingClause) {
       this.expr(sel.havingClause, { aggregates: true });
-      if (!sel.groupClause?.length && !containsAggregate(sel.targetList) && !containsAggregate(sel.havingClause)) {
+      if (!sel.groupClause?.length && !containsAggregate(sel.targetList, this.userAggregates) && !containsAggregate(sel.havingClause, this.userAggregates)) {
         fail('having_without_aggregate', null, bodyOf(sel.havingClause));
       }
     }
+  }
+
+  /** A window call: in the SELECT list, of a function whose maintenance is known. */
+  window(b: PgBody, name: string, ctx: ExprContext): void {
+    if (!ctx.aggregates || ctx.inWindow) fail('aggregate_nested', `window function ${name} outside the SELECT list`, b);
+    if (!WINDOW_FUNCTIONS.has(name) || (funcSchema(b) !== null && funcSchema(b) !== 'pg_catalog')) fail('window_unsupported', name, b);
+    const over = b.over as PgBody;
+    if (over.name || over.refname) fail('window_unsupported', 'a named window', b);
+    if (b.agg_distinct || b.agg_order?.length || b.agg_within_group) fail('window_unsupported', `${name} with DISTINCT / ORDER BY / WITHIN GROUP`, b);
+    const inner: ExprContext = { aggregates: true, inWindow: true };
+    for (const a of b.args ?? []) this.expr(a, inner);
+    if (b.agg_filter) this.expr(b.agg_filter, inner);
+    for (const p of over.partitionClause ?? []) this.expr(p, inner);
+    for (const o of over.orderClause ?? []) this.expr(bodyOf(o).node, inner);
+    for (const f of [over.startOffset, over.endOffset]) if (f) this.expr(f, { aggregates: false });
+  }
+
+  /** TopK: `ORDER BY … LIMIT n [OFFSET m]` / FETCH FIRST, constants, at the top level only. */
+  limit(sel: PgBody, top: boolean): void {
+    const at = sel.limitCount ? bodyOf(sel.limitCount) : bodyOf(sel.limitOffset);
+    if (!top) fail('limit', 'LIMIT / OFFSET inside a subquery or CTE', at);
+    if (!sel.sortClause?.length) fail('limit', 'LIMIT / OFFSET without ORDER BY (the rows kept would be arbitrary)', at);
+    if (!sel.limitCount) fail('limit', 'OFFSET without LIMIT', at);
+    const constant = (n: PgNode | undefined): boolean => !n || (n.A_Const?.ival !== undefined && Number(n.A_Const.ival.ival ?? 0) >= 0);
+    if (!constant(sel.limitCount) || !constant(sel.limitOffset)) fail('limit', 'LIMIT / OFFSET must be non-negative integer constants', at);
+    if (sel.limitOption === 'LIMIT_OPTION_WITH_TIES' && sel.limitOffset) fail('limit', 'OFFSET with FETCH … WITH TIES', at);
+    for (const s of sel.sortClause) if (bodyOf(s).sortby_dir === 'SORTBY_USING') fail('limit', 'ORDER BY … USING', bodyOf(s));
   }
 
   withClause(w: PgBody, depth: number): void {
@@ -234,20 +287,19 @@ class Walker {
       }
       case 'FuncCall': {
         const name = funcName(b);
-        if (b.over) fail('window_function', name, b);
+        if (b.over) {
+          this.window(b, name, ctx);
+          return;
+        }
+        if (REFUSED_AGGREGATES.has(name) && (funcSchema(b) === null || funcSchema(b) === 'pg_catalog') && !b.over) fail('aggregate_unsupported', name, b);
         // Checked before the built-in names: a user aggregate may shadow one in its own schema.
-        if (isUserAggregate(b, this.userAggregates)) fail('aggregate_user', funcSchema(b) ? `${funcSchema(b)}.${name}` : name, b);
-        const agg = aggregateKind(b);
+        const agg = isUserAggregate(b, this.userAggregates) ? 'other' : aggregateKind(b);
         if (agg) {
           if (!ctx.aggregates) fail('aggregate_nested', name, b);
-          if (agg === 'min_max') fail('aggregate_min_max', name, b);
-          if (agg === 'other') fail('aggregate_unsupported', name, b);
-          if (b.agg_distinct) fail('aggregate_distinct', name, b);
-          if (b.agg_order?.length || b.agg_within_group) fail('aggregate_order', name, b);
-          const nargs = (b.args ?? []).length;
-          if (b.agg_star ? nargs !== 0 : nargs !== 1) fail('aggregate_unsupported', `${name} with ${nargs} arguments`, b);
-          if (b.func_variadic) fail('aggregate_unsupported', `${name}(VARIADIC …)`, b);
+          if (b.agg_star && (b.args ?? []).length) fail('aggregate_unsupported', `${name} with * and arguments`, b);
+          // Arguments, ORDER BY / WITHIN GROUP keys and FILTER are per-row expressions.
           for (const a of b.args ?? []) this.expr(a, { aggregates: false });
+          for (const o of b.agg_order ?? []) this.expr(bodyOf(o).node ?? o, { aggregates: false });
           if (b.agg_filter) this.expr(b.agg_filter, { aggregates: false });
           return;
         }
@@ -292,14 +344,14 @@ function locOf(b: PgBody): PgBody | null {
   return null;
 }
 
-export function containsAggregate(value: unknown): boolean {
+export function containsAggregate(value: unknown, userAggregates: ReadonlySet<string> = new Set()): boolean {
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(containsAggregate);
+  if (Array.isArray(value)) return value.some((v) => containsAggregate(v, userAggregates));
   const obj = value as PgBody;
   // An aggregate inside a subquery belongs to the subquery (one over outer columns only is refused when built).
-  if (obj.SubLink) return containsAggregate(obj.SubLink.testexpr);
-  if (obj.FuncCall && aggregateKind(obj.FuncCall) !== null) return true;
-  return Object.values(obj).some(containsAggregate);
+  if (obj.SubLink) return containsAggregate(obj.SubLink.testexpr, userAggregates);
+  if (obj.FuncCall && isAggregateCall(obj.FuncCall, userAggregates)) return true;
+  return Object.values(obj).some((v) => containsAggregate(v, userAggregates));
 }
 
 /** Reject what cannot be maintained; returns creation-time warnings. */

@@ -47,7 +47,7 @@ export interface HiddenColumn {
   type: string;
 }
 
-export type Strategy = 'keyed' | 'lineage' | 'aggregate' | 'distinct';
+export type Strategy = 'keyed' | 'lineage' | 'aggregate' | 'distinct' | 'topk';
 
 export interface CompiledPlan {
   /** bump whenever generated SQL changes */

@@ -266,6 +266,23 @@ export interface GenQuery {
   readonly cols: readonly OutCol[];
 }
 
+/**
+ * Grammar beyond the base (issue 11), switched on per oracle suite so the
+ * base suites keep generating exactly the cases their seeds always did.
+ */
+export interface Features {
+  /** MIN/MAX and group-rescan aggregates (STRING_AGG, ARRAY_AGG, DISTINCT, WITHIN GROUP, …). */
+  readonly aggregates?: boolean;
+  /** UNION, INTERSECT [ALL], EXCEPT [ALL], nested and mixed with UNION ALL. */
+  readonly setOps?: boolean;
+  /** ORDER BY … LIMIT n [OFFSET m] / FETCH FIRST … WITH TIES at the top. */
+  readonly topk?: boolean;
+  /** Window functions (ranking, offset, aggregates OVER, frames), also over aggregates and in expressions. */
+  readonly windows?: boolean;
+}
+
+export const NO_FEATURES: Features = {};
+
 interface Cte {
   readonly name: string;
   readonly cols: readonly OutCol[];
@@ -275,12 +292,13 @@ interface Cte {
  * Grammar groups beyond select-project-join-aggregate (issue 10): outer joins
  * (LEFT/RIGHT/FULL, mixed with inner joins, any ON), sublinks in WHERE
  * ([NOT] EXISTS, [NOT] IN, op ANY/ALL, NOT … ALL; correlated or not, nested)
- * and scalar subqueries (WHERE, SELECT list, HAVING; correlated by equality).
+ * and scalar subqueries (WHERE, SELECT list, HAVING; correlated by equality),
+ * plus the issue-11 groups of `Features`. A group left out is off.
  */
-export interface Grammar {
-  readonly outerJoins: boolean;
-  readonly sublinks: boolean;
-  readonly scalars: boolean;
+export interface Grammar extends Features {
+  readonly outerJoins?: boolean;
+  readonly sublinks?: boolean;
+  readonly scalars?: boolean;
 }
 
 export const BASE_GRAMMAR: Grammar = { outerJoins: false, sublinks: false, scalars: false };
@@ -319,12 +337,34 @@ class QueryGen {
       }
     }
     const q = this.query(2, null);
-    return { sql: `${withParts.length ? `WITH ${withParts.join(', ')} ` : ''}${q.sql}`, cols: q.cols };
+    const order = this.grammar.topk && r.chance(0.7) ? this.topkClause(q.cols) : '';
+    return { sql: `${withParts.length ? `WITH ${withParts.join(', ')} ` : ''}${q.sql}${order}`, cols: q.cols };
+  }
+
+  /**
+   * A TopK clause whose result is deterministic (the oracle compares with the
+   * query itself): LIMIT orders by every output column (a total order up to
+   * equal rows); WITH TIES may order by a prefix.
+   */
+  private topkClause(cols: readonly OutCol[]): string {
+    const r = this.r;
+    const idx = cols.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = r.int(0, i);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    const withTies = r.chance(0.25);
+    const used = withTies ? idx.slice(0, r.int(1, idx.length)) : idx;
+    const keys = used.map((i) => `${r.chance(0.5) ? String(i + 1) : cols[i]!.name}${r.pick(['', ' DESC', ' ASC NULLS FIRST', ' DESC NULLS LAST'])}`);
+    const n = r.pick([1, 2, 3, 5]);
+    if (withTies) return ` ORDER BY ${keys.join(', ')} FETCH FIRST ${n} ROWS WITH TIES`;
+    return ` ORDER BY ${keys.join(', ')} LIMIT ${n}${r.chance(0.3) ? ` OFFSET ${r.int(1, 2)}` : ''}`;
   }
 
   /** A query: one SELECT, or a UNION ALL of 2–3. `want` forces the output types. */
   query(depth: number, want: readonly ColType[] | null): GenQuery {
     const r = this.r;
+    if (this.grammar.setOps && this.budget >= 2 && r.chance(0.5)) return this.setOperation(depth, want);
     if (want === null && this.budget >= 2 && r.chance(0.15)) {
       const first = this.select(depth, null);
       const types = first.cols.map((c) => c.type);
@@ -334,6 +374,21 @@ class QueryGen {
     return this.select(depth, want);
   }
 
+  /** `(A) op (B) [op (C)]`: arms are SELECTs or nested set operations, parenthesised. */
+  private setOperation(depth: number, want: readonly ColType[] | null): GenQuery {
+    const r = this.r;
+    const first = this.select(depth, want);
+    const types = first.cols.map((c) => c.type);
+    let sql = `(${first.sql})`;
+    const n = r.int(1, this.budget >= 3 ? 2 : 1);
+    for (let i = 0; i < n; i++) {
+      const op = r.pick(['UNION', 'INTERSECT', 'EXCEPT', 'UNION ALL', 'INTERSECT ALL', 'EXCEPT ALL'] as const);
+      const arm = this.budget >= 2 && r.chance(0.2) ? this.setOperation(depth, types) : this.select(depth, types);
+      sql = r.chance(0.3) ? `(${arm.sql}) ${op} ${sql}` : `${sql} ${op} (${arm.sql})`;
+    }
+    return { sql, cols: first.cols };
+  }
+
   private select(depth: number, want: readonly ColType[] | null): GenQuery {
     const r = this.r;
     const from = this.from(depth);
@@ -341,7 +396,7 @@ class QueryGen {
     if (this.grammar.sublinks && this.budget >= 1 && r.chance(0.6)) where.push(this.sublinkPred(from.scope, depth));
     if (this.grammar.scalars && this.budget >= 1 && r.chance(0.25)) where.push(this.scalarPred(from.scope));
     const whereSql = where.length ? ` WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
-    if (r.chance(0.4)) return this.grouped(from, whereSql, want);
+    if (r.chance(this.grammar.aggregates ? 0.7 : 0.4)) return this.grouped(from, whereSql, want);
     // Not on a stream table: its `*` includes the hidden __pgt_ columns.
     if (want === null && from.single?.table && from.single.table.name !== 'up' && r.chance(0.1)) {
       // `alias.*`: the table's own column names become the output names.
@@ -353,12 +408,59 @@ class QueryGen {
     const cols: OutCol[] = [];
     for (let i = 0; i < n; i++) {
       const type = want ? want[i]! : this.someType(from.scope);
+      const w = this.grammar.windows && (type === 'int' || (want === null && r.chance(0.5))) && r.chance(0.6) ? this.windowCall(from) : null;
+      if (w) {
+        items.push(`${w} AS o${i + 1}`);
+        cols.push({ name: `o${i + 1}`, type: 'int' });
+        continue;
+      }
       const scalar = this.grammar.scalars && type === 'int' && this.budget >= 1 && r.chance(0.2);
       items.push(`${scalar ? this.scalarSubquery(from.scope, true) : genExpr(r, from.scope, type, r.chance(0.3) ? 2 : 0)} AS o${i + 1}`);
       cols.push({ name: `o${i + 1}`, type });
     }
     const distinct = r.chance(0.2) ? 'DISTINCT ' : '';
     return { sql: `SELECT ${distinct}${items.join(', ')} FROM ${from.sql}${whereSql}`, cols };
+  }
+
+  /**
+   * An integer-valued window call. Functions that depend on the order of
+   * peers get the table's primary key in their ORDER BY (the compiler
+   * requires it, and the oracle needs a deterministic query).
+   */
+  private windowCall(from: FromClause): string {
+    const r = this.r;
+    const scope = from.scope.filter((c) => c.type !== 'avg');
+    const ints = colsOf(scope, 'int');
+    if (!scope.length) return 'count(*) OVER ()';
+    const part = r.chance(0.6) ? `PARTITION BY ${r.pick(scope).ref}${r.chance(0.2) ? `, ${r.pick(scope).ref}` : ''} ` : '';
+    const dir = (): string => r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST']);
+    const ord = `ORDER BY ${r.pick(scope).ref}${dir()}`;
+    const table = from.single?.table;
+    const alias = from.single?.scope[0]?.ref.split('.')[0];
+    const total = table?.pk && table.name !== 'up' ? `${ord}, ${table.pk.map((k) => `${alias}.${k}${dir()}`).join(', ')}` : null;
+    const options: (() => string)[] = [
+      () => `rank() OVER (${part}${ord})`,
+      () => `dense_rank() OVER (${part}${ord})`,
+      () => `(cume_dist() OVER (${part}${ord}) * 4)::integer`,
+      () => `count(*) OVER (${part}${r.chance(0.5) ? ord : ''})`,
+      () => `rank() OVER (${part}${ord}) * 2 + 1`,
+    ];
+    if (ints.length) {
+      options.push(() => `sum(${r.pick(ints).ref}) OVER (${part}${r.chance(0.7) ? ord : ''})`);
+      options.push(() => `${r.pick(['min', 'max'])}(${r.pick(ints).ref}) OVER (${part}${ord})`);
+    }
+    if (total) {
+      options.push(() => `row_number() OVER (${part}${total})`);
+      options.push(() => `ntile(2) OVER (${part}${total})`);
+      if (ints.length) {
+        const c = r.pick(ints).ref;
+        options.push(() => `${r.pick(['lag', 'lead'])}(${c}${r.chance(0.3) ? ', 2, -1' : ''}) OVER (${part}${total})`);
+        options.push(() => `${r.pick(['first_value', 'last_value'])}(${c}) OVER (${part}${total}${r.chance(0.5) ? ' ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING' : ''})`);
+        options.push(() => `sum(${c}) OVER (${part}${total} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`);
+        options.push(() => `nth_value(${c}, 2) OVER (${part}${total})`);
+      }
+    }
+    return r.pick(options)();
   }
 
   private someType(scope: readonly ScopeCol[]): ColType {
@@ -420,7 +522,8 @@ class QueryGen {
     const groupBy = groupExprs.length ? ` GROUP BY ${spelled.join(', ')}` : '';
     let having = '';
     if (r.chance(0.25)) {
-      const agg = this.aggregate(scope, null)!;
+      // (numeric-valued: the comparisons below are with integers)
+      const agg = this.grammar.aggregates ? this.aggregate(scope, r.pick(['int', 'int', 'numeric'] as const), false) ?? { sql: 'count(*)' } : this.aggregate(scope, null)!;
       having = ` HAVING ${r.pick([
         () => `${agg.sql} > ${r.pick(['0', '1', '2'])}`,
         () => `${agg.sql} IS NOT NULL`,
@@ -434,11 +537,12 @@ class QueryGen {
   }
 
   /** An aggregate call (possibly inside an expression) of the wanted type, or any. */
-  private aggregate(scope: readonly ScopeCol[], want: ColType | null): { sql: string; type: ColType } | null {
+  private aggregate(scope: readonly ScopeCol[], want: ColType | null, windows = true): { sql: string; type: ColType } | null {
     const r = this.r;
-    if (want === 'text' || want === 'bool') return null;
     const ints = colsOf(scope, 'int');
     const nums = colsOf(scope, 'numeric');
+    const texts = colsOf(scope, 'text');
+    const bools = colsOf(scope, 'bool');
     const filter = (): string => (r.chance(0.1) ? ` FILTER (WHERE ${genPred(r, scope, 1)})` : '');
     const options: (() => { sql: string; type: ColType })[] = [];
     if (want === null || want === 'int') {
@@ -455,6 +559,56 @@ class QueryGen {
       options.push(() => ({ sql: `sum(${genExpr(r, scope, 'numeric', 1)})${filter()}`, type: 'numeric' }));
       options.push(() => ({ sql: `COALESCE(sum(${r.pick(nums).ref}), 0.0)`, type: 'numeric' }));
     }
+    if (this.grammar.windows && windows && (want === null || want === 'int')) {
+      // A window over an aggregate: ranks of groups.
+      options.push(() => ({ sql: `rank() OVER (ORDER BY count(*)${r.pick(['', ' DESC'])})`, type: 'int' }));
+      if (ints.length) options.push(() => ({ sql: `(sum(count(*)) OVER ())::integer`, type: 'int' }));
+    }
+    if (this.grammar.aggregates) {
+      // MIN/MAX (extreme state, rescanned when the extreme leaves) and group-rescan aggregates.
+      const extreme = (t: ColType, cols: readonly ScopeCol[]) => () => {
+        const f = r.pick(['min', 'max']);
+        const arg = r.chance(0.7) ? r.pick(cols).ref : genExpr(r, scope, t, 1);
+        return { sql: r.chance(0.2) ? `COALESCE(${f}(${arg}), ${r.pick(VALUES[t])})` : `${f}(${arg})${filter()}`, type: t };
+      };
+      if ((want === null || want === 'int') && ints.length) {
+        options.push(extreme('int', ints), extreme('int', ints));
+        options.push(() => ({ sql: `count(DISTINCT ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `sum(DISTINCT ${r.pick(ints).ref})${filter()}`, type: 'int' }));
+        options.push(() => ({ sql: `${r.pick(['bit_and', 'bit_or', 'bit_xor'])}((${r.pick(ints).ref})::integer)`, type: 'int' }));
+        options.push(() => ({ sql: `percentile_disc(${r.pick(['0', '0.5', '1'])}) WITHIN GROUP (ORDER BY ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `mode() WITHIN GROUP (ORDER BY ${r.pick(ints).ref})`, type: 'int' }));
+        options.push(() => ({ sql: `(max(${r.pick(ints).ref}) - min(${r.pick(ints).ref}))`, type: 'int' }));
+      }
+      if ((want === null || want === 'numeric') && nums.length) options.push(extreme('numeric', nums));
+      if ((want === null || want === 'text') && texts.length) {
+        options.push(extreme('text', texts));
+        options.push(() => {
+          const c = r.pick(texts).ref;
+          return { sql: `string_agg(${c}, ${r.pick(["','", "'|'"])} ORDER BY ${c}${r.chance(0.5) ? ' DESC' : ''})${filter()}`, type: 'text' };
+        });
+        options.push(() => ({ sql: `string_agg(DISTINCT ${r.pick(texts).ref}, ',')`, type: 'text' }));
+      }
+      const orderable = scope.filter((x) => x.type !== 'avg');
+      if ((want === null || want === 'text') && orderable.length) {
+        options.push(() => {
+          const c = r.pick(orderable);
+          const f = r.pick(['array_agg', 'jsonb_agg', 'json_agg']);
+          return { sql: `(${f}(${c.ref} ORDER BY ${c.ref} NULLS FIRST))::text`, type: 'text' };
+        });
+        if (ints.length) {
+          options.push(() => {
+            const key = `COALESCE(${r.pick(texts.length ? texts : ints).ref}::text, 'null')`;
+            const value = r.pick(ints).ref;
+            // Ordered: with duplicate keys the last value wins.
+            return { sql: `(jsonb_object_agg(${key}, ${value} ORDER BY ${key}, ${value} NULLS FIRST))::text`, type: 'text' };
+          });
+        }
+      }
+      if ((want === null || want === 'bool') && bools.length) {
+        options.push(() => ({ sql: `${r.pick(['bool_and', 'bool_or', 'every'])}(${r.pick(bools).ref})${filter()}`, type: 'bool' }));
+      }
+    } else if (want === 'text' || want === 'bool') return null;
     if (options.length === 0) return null;
     return r.pick(options)();
   }

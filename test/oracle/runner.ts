@@ -225,7 +225,7 @@ export async function checkOracle(runner: OracleRunner, seed: number, numRuns: n
       seed,
       numRuns,
       // Shrinking replays whole cases against the database: bound it, and report the smallest case so far.
-      interruptAfterTimeLimit: 240_000,
+      interruptAfterTimeLimit: Number(process.env.PGTRICKLE_ORACLE_SHRINK_MS ?? 240_000),
       markInterruptAsFailure: false,
       reporter: (details) => {
         if (!details.failed) return;

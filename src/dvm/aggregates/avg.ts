@@ -9,6 +9,7 @@ import { filterClause } from './rules.ts';
 import { sumState, sumType } from './sum.ts';
 
 export const avgRules: AggRules = {
+  kind: 'algebraic',
   ...sumState,
   value: (_agg, a) => `${fn('avg')}(${a.arg})${filterClause(a)}`,
   fromState: (agg, state) => {

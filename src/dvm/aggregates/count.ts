@@ -9,6 +9,7 @@ import { counted, filterClause, inputKey, type AggRules } from './rules.ts';
 const isGroupCount = (agg: AggCall): boolean => agg.arg === null && agg.filter === null;
 
 export const countRules: AggRules = {
+  kind: 'algebraic',
   state: (agg) => (isGroupCount(agg) ? [] : [{ suffix: 'count', type: 'bigint' }]),
   stateKey: (agg) => (isGroupCount(agg) ? null : `count:${inputKey(agg)}`),
   value: (_agg, a) => `${fn('count')}(${a.arg ?? '*'})${filterClause(a)}`,

@@ -12,15 +12,28 @@ export interface AggArgs {
   arg: string | null;
   /** SQL of the FILTER condition, or null. */
   filter: string | null;
+  /** SQL of the whole call (for `rescan` aggregates), or null. */
+  call: string | null;
 }
 
+/**
+ * How an aggregate is maintained (D16):
+ * - `algebraic`: every state column is a sum, state(X₁) = state(X₀) + state(ΔX);
+ * - `extreme` (MIN/MAX): the state is the extreme; inserted values move it
+ *   directly, and only a group whose extreme was deleted is rescanned;
+ * - `rescan`: no state; every group the delta touches is recomputed from the
+ *   child's current rows (reads the whole group).
+ */
+export type AggKind = 'algebraic' | 'extreme' | 'rescan';
+
 export interface StateColumn {
-  /** `count` or `sum`: storage column `__pgt_aux_<suffix>_<n>`. */
-  suffix: 'count' | 'sum';
+  /** storage column `__pgt_aux_<suffix>_<n>`. */
+  suffix: 'count' | 'sum' | 'min' | 'max';
   type: string;
 }
 
 export interface AggRules {
+  readonly kind: AggKind;
   /** State kept besides the group's row count `__pgt_count`. */
   state(agg: AggCall): StateColumn[];
   /**
@@ -32,7 +45,10 @@ export interface AggRules {
   value(agg: AggCall, a: AggArgs): string;
   /** Aggregates computing each state column over current rows. */
   fullState(agg: AggCall, a: AggArgs): string[];
-  /** Aggregates computing each state column's change over weighted rows (weight SQL `w`). */
+  /**
+   * Aggregates computing each state column's change over weighted rows (weight SQL `w`).
+   * For `extreme`: [extreme of the inserted values, extreme of the deleted values].
+   */
   weightedState(agg: AggCall, a: AggArgs, w: string): string[];
   /** New state from stored state (NULL when the group is new) and its change. */
   combine(agg: AggCall, stored: readonly string[], change: readonly string[]): string[];

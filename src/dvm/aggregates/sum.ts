@@ -35,6 +35,7 @@ export const sumState = {
 };
 
 export const sumRules: AggRules = {
+  kind: 'algebraic',
   ...sumState,
   value: (_agg, a) => `${fn('sum')}(${a.arg})${filterClause(a)}`,
   fromState: (agg, state) => `CASE WHEN ${state[1]} ${op('>')} 0 THEN (${state[0]})::${sumType(agg)} END`,

@@ -14,7 +14,7 @@ import { boundId, boundRef, exprOf } from '../emit/expr.ts';
 import type { AggCall, AggFunction, Col, Expr, GroupItem, OpNode } from '../ir.ts';
 import { makeAggregate } from '../ops/aggregate.ts';
 import { makeFilter } from '../ops/filter.ts';
-import { aggregateKind } from '../restrict.ts';
+import { aggregateKind, isAggregateCall, isUserAggregate } from '../restrict.ts';
 import type { BuildContext } from './context.ts';
 import type { Scope } from './scope.ts';
 
@@ -36,7 +36,24 @@ interface AggDraft {
   fn: AggFunction;
   arg: Expr | null;
   filter: Expr | null;
+  call: Expr | null;
   canon: string;
+}
+
+/**
+ * Which maintenance an aggregate call gets: COUNT/SUM/AVG over one plain
+ * argument are algebraic, MIN/MAX extreme (when the argument's type is known,
+ * it types the stored state), everything else a group rescan.
+ */
+function classify(call: PgBody, userAggregates: ReadonlySet<string>): 'count' | 'sum' | 'avg' | 'min' | 'max' | 'rescan' {
+  if (isUserAggregate(call, userAggregates)) return 'rescan';
+  const kind = aggregateKind(call);
+  const nargs = (call.args ?? []).length;
+  const plain = !call.agg_within_group && !call.func_variadic && (call.agg_star ? nargs === 0 : nargs === 1);
+  if (kind === 'supported' && plain && !call.agg_distinct && !call.agg_order?.length) return funcName(call) as 'count' | 'sum' | 'avg';
+  // DISTINCT and ORDER BY do not change a MIN/MAX.
+  if (kind === 'min_max' && plain && !call.agg_star) return funcName(call) as 'min' | 'max';
+  return 'rescan';
 }
 
 const NOT_EXPRESSIONS = new Set(['String', 'Integer', 'Float', 'Boolean', 'BitString', 'TypeName', 'List', 'A_Star', 'A_Indices']);
@@ -95,10 +112,11 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
   }
 
   const aggs: AggDraft[] = [];
+  const userAggregates = new Set(ctx.input.userAggregates ?? []);
   const rewrite = (ast: PgNode): Expr => {
     const out = scope.bind(ast, (node) => {
       const kind = kindOf(node);
-      if (kind === 'FuncCall' && aggregateKind(bodyOf(node)) === 'supported') return boundRef(registerAggregate(node).col.id);
+      if (kind === 'FuncCall' && isAggregateCall(bodyOf(node), userAggregates)) return boundRef(registerAggregate(node).col.id);
       if (NOT_EXPRESSIONS.has(kind)) return undefined;
       const valueId = boundId(node);
       if (valueId !== null && input.values?.has(valueId)) return node;
@@ -123,13 +141,24 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
 
   const registerAggregate = (node: PgNode): AggDraft => {
     const call = bodyOf(node) as PgBody;
-    const fn = funcName(call) as AggFunction;
+    const fn = classify(call, userAggregates);
+    if (fn === 'rescan') {
+      const bound = scope.bind(node);
+      const canon = canonical({ fn, call: bound.ast });
+      const existing = aggs.find((a) => a.canon === canon);
+      if (existing) return existing;
+      const draft: AggDraft = { col: ctx.col(funcName(call), null), fn, arg: null, filter: null, call: bound, canon };
+      aggs.push(draft);
+      return draft;
+    }
     const arg = call.agg_star ? null : scope.bind(call.args[0]);
     const filter = call.agg_filter ? scope.bind(call.agg_filter) : null;
     const canon = canonical({ fn, arg: arg?.ast ?? null, filter: filter?.ast ?? null });
     const existing = aggs.find((a) => a.canon === canon);
     if (existing) return existing;
-    const draft: AggDraft = { col: ctx.col(fn, null), fn, arg, filter, canon };
+    // MIN/MAX keep their whole call in case their type stays unknown (then they are rescanned).
+    const whole = fn === 'min' || fn === 'max' ? scope.bind(node) : null;
+    const draft: AggDraft = { col: ctx.col(fn, null), fn, arg, filter, call: whole, canon };
     aggs.push(draft);
     return draft;
   };
@@ -145,8 +174,21 @@ export function buildGrouped(ctx: BuildContext, input: GroupedInput): { node: Op
     if (id !== null && t) hints.set(id, t);
   });
   const calls: AggCall[] = aggs.map((d) => {
-    const sumType = sumTypeFor(d.fn, d.arg ? ctx.typeOf(d.arg) : null, hints.get(d.col.id) ?? null);
-    return { col: ctx.retype(d.col, valueType(d.fn, sumType)), fn: d.fn, arg: d.arg, filter: d.filter, sumType };
+    const hint = hints.get(d.col.id) ?? null;
+    if (d.fn === 'rescan') {
+      const name = funcName(bodyOf(d.call!.ast));
+      return { col: ctx.retype(d.col, hint ?? (name.startsWith('json_') ? 'json' : null)), fn: d.fn, arg: null, filter: null, call: d.call, sumType: null };
+    }
+    if (d.fn === 'min' || d.fn === 'max') {
+      const type = (d.arg ? ctx.typeOf(d.arg) : null) ?? hint;
+      // Without a known type the extreme cannot be stored: rescan the group instead.
+      if (type === null) {
+        return { col: ctx.retype(d.col, null), fn: 'rescan', arg: null, filter: null, call: d.call, sumType: null };
+      }
+      return { col: ctx.retype(d.col, type), fn: d.fn, arg: d.arg, filter: d.filter, call: null, sumType: type };
+    }
+    const sumType = sumTypeFor(d.fn, d.arg ? ctx.typeOf(d.arg) : null, hint);
+    return { col: ctx.retype(d.col, valueType(d.fn, sumType)), fn: d.fn, arg: d.arg, filter: d.filter, call: null, sumType };
   });
 
   let node: OpNode = makeAggregate(input.node, groups, calls);

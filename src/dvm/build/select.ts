@@ -16,11 +16,13 @@ import { makeDistinct } from '../ops/distinct.ts';
 import { makeJoin } from '../ops/join.ts';
 import { makeProject } from '../ops/project.ts';
 import { makeScan } from '../ops/scan.ts';
+import { makeSetOp } from '../ops/set-op.ts';
 import { makeUnionAll } from '../ops/union-all.ts';
 import { containsAggregate, RESERVED_PREFIX } from '../restrict.ts';
 import type { CompileSource } from '../types.ts';
 import type { BuildContext } from './context.ts';
 import { buildGrouped } from './grouping.ts';
+import { buildWindows } from './window.ts';
 import { applyWhere, extractScalars } from './sublinks.ts';
 import { makeOuterJoin } from '../ops/outer-join.ts';
 import { makeConstant } from '../ops/constant.ts';
@@ -87,7 +89,7 @@ function renamed(names: readonly string[], aliases: readonly string[]): string[]
 
 export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
   const scopeEnv = withEnv(sel, env);
-  if ((sel.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return buildUnionAll(ctx, sel, scopeEnv, rootTypes);
+  if ((sel.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return buildSetOperation(ctx, sel, scopeEnv, rootTypes);
   if (sel.valuesLists?.length) return buildValues(ctx, sel, rootTypes);
 
   const from: FromResult = sel.fromClause?.length
@@ -99,7 +101,8 @@ export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, 
 
   const targets = expandTargets(ctx, sel.targetList as PgNode[], scope, from.star);
   let items: ProjectItem[];
-  const grouped = (sel.groupClause ?? []).length > 0 || containsAggregate(sel.targetList) || containsAggregate(sel.havingClause);
+  const userAggregates = new Set(ctx.input.userAggregates ?? []);
+  const grouped = (sel.groupClause ?? []).length > 0 || containsAggregate(sel.targetList, userAggregates) || containsAggregate(sel.havingClause, userAggregates);
   if (grouped) {
     // Scalar subqueries over a grouped query: joined above the aggregate (uncorrelated only).
     const pre = extractScalars(ctx, scope, [...targets.map((t) => t.ast), sel.havingClause ?? null], scopeEnv, false);
@@ -119,7 +122,8 @@ export function buildSelect(ctx: BuildContext, sel: PgBody, env: CteEnv | null, 
   if (rootTypes && rootTypes.length !== targets.length) {
     throw new UnsupportedQueryError('output_columns', `query has ${targets.length} columns, probe has ${rootTypes.length}`);
   }
-  node = makeProject(node, items);
+  const windowed = buildWindows(ctx, node, items);
+  node = makeProject(windowed.node, windowed.items);
   if (sel.distinctClause?.length) node = makeDistinct(node);
   return { node, names: targets.map((t) => t.name) };
 }
@@ -150,22 +154,54 @@ function expandTargets(ctx: BuildContext, list: readonly PgNode[], scope: Scope,
   return out;
 }
 
-function flattenUnion(sel: PgBody, out: PgBody[]): void {
-  if (sel.op === 'SETOP_UNION' && sel.all && !sel.withClause) {
-    flattenUnion(sel.larg, out);
-    flattenUnion(sel.rarg, out);
+/** A set-operation arm that is itself a plain part of the chain (no WITH, ORDER BY, LIMIT of its own). */
+function plainArm(sel: PgBody): boolean {
+  return !sel.withClause && !sel.sortClause?.length && !sel.limitCount && !sel.limitOffset;
+}
+
+/**
+ * The arms of a chain of UNION ALL (all = true), or of UNION [ALL] under a
+ * UNION without ALL (all = false: DISTINCT over all arms is the same as
+ * DISTINCT over each nested UNION).
+ */
+function flattenUnion(sel: PgBody, out: PgBody[], all: boolean): void {
+  if (sel.op === 'SETOP_UNION' && (all ? sel.all : true) && plainArm(sel)) {
+    flattenUnion(sel.larg, out, all);
+    flattenUnion(sel.rarg, out, all);
   } else out.push(sel);
 }
 
-function buildUnionAll(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
-  const leaves: PgBody[] = [];
-  flattenUnion(sel.larg, leaves);
-  flattenUnion(sel.rarg, leaves);
+function buildSetOperation(ctx: BuildContext, sel: PgBody, env: CteEnv | null, rootTypes: readonly string[] | null): Built {
+  if (sel.op === 'SETOP_UNION') {
+    const all = sel.all === true;
+    const leaves: PgBody[] = [];
+    flattenUnion(sel.larg, leaves, all);
+    flattenUnion(sel.rarg, leaves, all);
+    const union = buildUnionAll(ctx, leaves, env, rootTypes);
+    return all ? union : { node: makeDistinct(union.node), names: union.names };
+  }
+  const left = buildSelect(ctx, sel.larg, env, rootTypes);
+  const right = buildSelect(ctx, sel.rarg, env, rootTypes);
+  if (left.node.columns.length !== right.node.columns.length) {
+    throw new UnsupportedQueryError('output_columns', `${sel.op.replace('SETOP_', '')} arms have different column counts`);
+  }
+  const columns = left.names.map((name, i) => ctx.col(name, rootTypes?.[i] ?? left.node.columns[i]!.type));
+  const node = makeSetOp(
+    sel.op === 'SETOP_INTERSECT' ? 'intersect' : 'except',
+    sel.all === true,
+    { node: left.node, columns: left.node.columns },
+    { node: right.node, columns: right.node.columns },
+    columns,
+  );
+  return { node, names: left.names };
+}
+
+function buildUnionAll(ctx: BuildContext, leaves: readonly PgBody[], env: CteEnv | null, rootTypes: readonly string[] | null): Built {
   const built = leaves.map((leaf) => buildSelect(ctx, leaf, env, rootTypes));
   const first = built[0]!;
   for (const b of built) {
     if (b.node.columns.length !== first.node.columns.length) {
-      throw new UnsupportedQueryError('output_columns', 'UNION ALL branches have different column counts');
+      throw new UnsupportedQueryError('output_columns', 'UNION branches have different column counts');
     }
   }
   const columns = first.names.map((name, i) => ctx.col(name, rootTypes?.[i] ?? first.node.columns[i]!.type));

@@ -87,9 +87,19 @@ function tryUncorrelated(ctx: BuildContext, sub: PgBody, env: CteEnv | null): Op
   }
 }
 
-function isSimpleShape(sub: PgBody): boolean {
+/** Does this AST hold a window call (FuncCall … OVER) outside a nested subquery? */
+function containsWindow(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(containsWindow);
+  const obj = value as PgBody;
+  if (obj.SubLink) return false;
+  if (obj.FuncCall?.over) return true;
+  return Object.values(obj).some(containsWindow);
+}
+
+function isSimpleShape(ctx: BuildContext, sub: PgBody): boolean {
   return (sub.op ?? 'SETOP_NONE') === 'SETOP_NONE' && !sub.withClause && !(sub.groupClause ?? []).length && !sub.havingClause &&
-    !containsAggregate(sub.targetList);
+    !containsAggregate(sub.targetList, new Set(ctx.input.userAggregates ?? [])) && !containsWindow(sub.targetList);
 }
 
 /**
@@ -139,7 +149,7 @@ function semiJoinOf(ctx: BuildContext, node: OpNode, outer: Scope, link: PgBody,
   }
 
   // Correlated: SELECT … FROM … WHERE …, the outer references in WHERE conjuncts (and the IN target).
-  if (!isSimpleShape(sub)) sublinkFail('correlated subquery with GROUP BY, aggregates, WITH or a set operation', link);
+  if (!isSimpleShape(ctx, sub)) sublinkFail('correlated subquery with GROUP BY, aggregates, window functions, WITH or a set operation', link);
   if (sub.distinctClause?.length && sub.distinctClause.some((d: PgNode) => Object.keys(d).length > 0)) sublinkFail('DISTINCT ON in a subquery', link);
   const from = buildFromList(ctx, sub.fromClause as PgNode[], env);
   const local = new Scope(from.entries, from.merged);
@@ -215,14 +225,14 @@ function mapNodesShallow(value: unknown, replace: (node: PgNode) => PgNode | und
   return out;
 }
 
-function isSingleAggregate(sub: PgBody): boolean {
+function isSingleAggregate(ctx: BuildContext, sub: PgBody): boolean {
   return (sub.op ?? 'SETOP_NONE') === 'SETOP_NONE' && !(sub.groupClause ?? []).length && !sub.havingClause &&
-    (sub.targetList ?? []).length === 1 && containsAggregate(sub.targetList) && !sub.distinctClause?.some((d: PgNode) => Object.keys(d).length > 0);
+    (sub.targetList ?? []).length === 1 && containsAggregate(sub.targetList, new Set(ctx.input.userAggregates ?? [])) && !containsWindow(sub.targetList) && !sub.distinctClause?.some((d: PgNode) => Object.keys(d).length > 0);
 }
 
 function scalarOf(ctx: BuildContext, outer: Scope, link: PgBody, env: CteEnv | null, allowCorrelated: boolean): { value: PgNode; attach: Attach; ids: string[] } {
   const sub = link.subselect.SelectStmt as PgBody;
-  if (!isSingleAggregate(sub)) sublinkFail('scalar subquery that is not one aggregate without GROUP BY/HAVING (it could return more than one row)', link);
+  if (!isSingleAggregate(ctx, sub)) sublinkFail('scalar subquery that is not one aggregate without GROUP BY/HAVING (it could return more than one row)', link);
   const whole = tryUncorrelated(ctx, sub, env);
   if (whole) {
     const v = whole.columns[0]!;

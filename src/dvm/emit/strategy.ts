@@ -5,6 +5,7 @@ import { aggregateStrategy } from './strategies/aggregate.ts';
 import { distinctStrategy } from './strategies/distinct.ts';
 import { keyedStrategy } from './strategies/keyed.ts';
 import { lineageStrategy } from './strategies/lineage.ts';
+import { topkStrategy } from './strategies/topk.ts';
 import type { StrategyRules } from './strategies/types.ts';
 
 export const STRATEGIES: Record<Strategy, StrategyRules> = {
@@ -12,6 +13,7 @@ export const STRATEGIES: Record<Strategy, StrategyRules> = {
   lineage: lineageStrategy,
   aggregate: aggregateStrategy,
   distinct: distinctStrategy,
+  topk: topkStrategy,
 };
 
 /**
@@ -20,6 +22,7 @@ export const STRATEGIES: Record<Strategy, StrategyRules> = {
  * allows; otherwise the root's identity decides.
  */
 export function chooseStrategy(root: OpNode): Strategy {
+  if (root.kind === 'TopK') return 'topk';
   if (root.kind === 'Distinct') return 'distinct';
   if (root.kind === 'Project' && root.child.kind === 'Aggregate') return 'aggregate';
   return root.key ? 'keyed' : 'lineage';

@@ -7,6 +7,9 @@ import { joinRules } from './join.ts';
 import { projectRules } from './project.ts';
 import type { OpRules } from './rules.ts';
 import { scanRules } from './scan.ts';
+import { setOpRules } from './set-op.ts';
+import { topkRules } from './topk.ts';
+import { windowRules } from './window.ts';
 import { unionAllRules } from './union-all.ts';
 import { outerJoinRules } from './outer-join.ts';
 import { padRules } from './pad.ts';
@@ -21,6 +24,9 @@ export const RULES: { readonly [K in OpKind]: OpRules<K> } = {
   Aggregate: aggregateRules,
   Distinct: distinctRules,
   UnionAll: unionAllRules,
+  SetOp: setOpRules,
+  TopK: topkRules,
+  Window: windowRules,
   SemiJoin: semiJoinRules,
   OuterJoin: outerJoinRules,
   Pad: padRules,
