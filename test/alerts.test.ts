@@ -77,13 +77,13 @@ describe('alerts on NATS and LISTEN', () => {
   });
 
   it('refresh_mode_fallback for an AUTO query the compiler cannot maintain', async () => {
-    await db.query(`SELECT pgtrickle.create_stream_table('biggest', 'SELECT customer_id, max(amount) AS m FROM orders GROUP BY customer_id', '1m')`);
-    await seenBothWays('refresh_mode_fallback', { pgt_name: 'biggest', to: 'FULL', code: 'aggregate_min_max' });
+    await db.query(`SELECT pgtrickle.create_stream_table('rolled', 'SELECT customer_id, sum(amount) AS total FROM orders GROUP BY ROLLUP (customer_id)', '1m')`);
+    await seenBothWays('refresh_mode_fallback', { pgt_name: 'rolled', to: 'FULL', code: 'grouping_sets' });
   });
 
   it('reinitialize_needed after source DDL', async () => {
     await db.query(`ALTER TABLE orders ADD COLUMN note text`);
-    await seenBothWays('reinitialize_needed', { pgt_name: 'biggest' });
+    await seenBothWays('reinitialize_needed', { pgt_name: 'rolled' });
   });
 
   it('stale_data and buffer_growth_warning from the periodic checks', async () => {

@@ -107,19 +107,19 @@ describe('pgtrickle CLI', () => {
 
   it('create in DIFFERENTIAL mode rejects an unsupported query before creating anything', async () => {
     const before = await db.query(`SELECT count(*)::int AS n FROM pgtrickle.pgt_stream_tables`);
-    const result = await cli([...url, 'create', 'maxes', 'SELECT customer_id, max(amount) AS m FROM orders GROUP BY customer_id', '--mode', 'DIFFERENTIAL']);
+    const result = await cli([...url, 'create', 'maxes', 'SELECT customer_id, sum(amount) AS total FROM orders GROUP BY ROLLUP (customer_id)', '--mode', 'DIFFERENTIAL']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "error: unsupported operator for DIFFERENTIAL mode: MIN/MAX aggregate: max [aggregate_min_max] (hint: use refresh_mode => 'FULL')\n",
+      "error: unsupported operator for DIFFERENTIAL mode: GROUPING SETS / CUBE / ROLLUP [grouping_sets] (hint: write one UNION ALL branch per grouping set, or use refresh_mode => 'FULL')\n",
     );
     expect(await db.query(`SELECT count(*)::int AS n FROM pgtrickle.pgt_stream_tables`)).toEqual(before);
     expect(await db.query(`SELECT to_regclass('maxes') AS t`)).toEqual([{ t: null }]);
   });
 
   it('create in AUTO mode falls back to FULL with a notice', async () => {
-    const result = await cli([...url, 'create', 'maxes', 'SELECT customer_id, max(amount) AS m FROM orders GROUP BY customer_id']);
+    const result = await cli([...url, 'create', 'maxes', 'SELECT customer_id, sum(amount) AS total FROM orders GROUP BY ROLLUP (customer_id)']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe("notice: Falling back to FULL refresh: MIN/MAX aggregate: max is not maintained differentially [aggregate_min_max]\n");
+    expect(result.stderr).toBe("notice: Falling back to FULL refresh: GROUPING SETS / CUBE / ROLLUP is not maintained differentially [grouping_sets]\n");
     expect(await db.query(`SELECT refresh_mode FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'maxes'`)).toEqual([{ refresh_mode: 'FULL' }]);
   });
 
