@@ -1,6 +1,6 @@
 -- A stream table's parts: storage table, sources and the generic plan.
 --
--- Used by the lifecycle API (12_lifecycle.sql) and DDL handling.
+-- Used by the lifecycle API (12_lifecycle_api.sql) and DDL handling.
 
 -- The statement-level guards that refuse direct writes to a storage table
 -- (CREATE OR REPLACE: also how the regenerate step restores them).
