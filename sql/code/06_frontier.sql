@@ -106,13 +106,6 @@ DECLARE
     found_one boolean;
 BEGIN
     FOR relid IN SELECT pgtrickle._captured_sources(_has_pending_changes.pgt_id) LOOP
-        -- A probe that is missing (its source was dropped) must not fail the
-        -- scheduler's tick, which asks this of every stream table in one
-        -- statement: report "pending", so that table's own refresh runs and
-        -- records the error on it alone.
-        IF to_regprocedure(format('pgtrickle_changes.%I(bigint)', 'pgt_window_' || relid)) IS NULL THEN
-            RETURN true;
-        END IF;
         EXECUTE format('SELECT pgtrickle_changes.%I($1)', 'pgt_window_' || relid)
            INTO found_one USING _has_pending_changes.pgt_id;
         IF found_one THEN
